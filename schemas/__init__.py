@@ -1,0 +1,1 @@
+"""wijkbrug schemas."""
