@@ -1,0 +1,160 @@
+"""The BSN guard: find and redact numbers that could be a BSN (burgerservicenummer).
+
+A BSN could hide in a run of exactly nine ASCII digits that stands as a word of its own and passes the
+11-proef (``stdnum.nl.bsn``). "A word of its own" means: not preceded by ``[A-Za-z0-9_-]`` nor by
+``<digit>.`` (a decimal), and not followed by ``[A-Za-z0-9_-]`` nor by ``.<digit>``. A nine-digit run inside a
+hex id, uuid, pseudonym part or longer number is therefore not flagged, while ``BSN 123456782.``,
+``hh:123456782`` and the integer ``123456782`` are. Integral floats are treated like integers. Nothing here
+ever puts a matched value in a message.
+
+Walks are iterative, so deeply nested input cannot exhaust the interpreter stack.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from stdnum.nl import bsn
+
+REDACTED = "[REDACTED]"
+
+_CANDIDATE_RE = re.compile(r"(?<![A-Za-z0-9_-])(?<![0-9]\.)[0-9]{9}(?![A-Za-z0-9_-])(?!\.[0-9])")
+
+
+def _passes_11_proef(digits: str) -> bool:
+    return int(digits) > 0 and bool(bsn.is_valid(digits))
+
+
+def text_has_bsn(text: str) -> bool:
+    """Whether a string contains a word that could be a BSN."""
+    return any(_passes_11_proef(match.group()) for match in _CANDIDATE_RE.finditer(text))
+
+
+def redact_text(text: str) -> str:
+    """Replace each word of a string that could be a BSN by ``[REDACTED]``."""
+    return _CANDIDATE_RE.sub(
+        lambda match: REDACTED if _passes_11_proef(match.group()) else match.group(),
+        text,
+    )
+
+
+def _number_is_bsn(value: int | float) -> bool:
+    if isinstance(value, float):
+        if not math.isfinite(value) or not value.is_integer():
+            return False
+        value = int(value)
+    return 100_000_000 <= value <= 999_999_999 and _passes_11_proef(str(value))
+
+
+def _scalar_has_bsn(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, str):
+        return text_has_bsn(value)
+    if isinstance(value, int | float):
+        return _number_is_bsn(value)
+    if isinstance(value, bytes | bytearray):
+        return text_has_bsn(bytes(value).decode("utf-8", errors="replace"))
+    return False
+
+
+def _key_path(parent: str, key: Any) -> str:
+    name = redact_text(str(key))
+    return f"{parent}.{name}" if parent else name
+
+
+def find_bsn_fields(value: Any, path: str = "") -> list[str]:
+    """Return the dotted paths (``data.note``, ``data.items[2]``, ``subject``) where a BSN could hide.
+
+    Dicts (keys included), lists and tuples are walked; strings, ints, floats and bytes are checked. A hit in
+    a dict key is reported under the key's own path with the key redacted, so no path contains the number.
+    Each path is reported once, in document order.
+    """
+    found: list[str] = []
+    seen_paths: set[str] = set()
+    seen_containers: set[int] = set()
+    # Each entry: the value, its path, and whether the dict key that leads to it could be a BSN.
+    stack: list[tuple[Any, str, bool]] = [(value, path, False)]
+
+    def hit(where: str) -> None:
+        if where not in seen_paths:
+            seen_paths.add(where)
+            found.append(where)
+
+    while stack:
+        current, where, key_flagged = stack.pop()
+        if key_flagged:
+            hit(where)
+        if isinstance(current, Mapping | list | tuple):
+            if id(current) in seen_containers:
+                continue
+            seen_containers.add(id(current))
+            if isinstance(current, Mapping):
+                children = [
+                    (child, _key_path(where, key), _scalar_has_bsn(key)) for key, child in current.items()
+                ]
+            else:
+                children = [(child, f"{where}[{index}]", False) for index, child in enumerate(current)]
+            stack.extend(reversed(children))
+        elif _scalar_has_bsn(current):
+            hit(where)
+    return found
+
+
+def _redact_scalar(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, int | float):
+        return REDACTED if _number_is_bsn(value) else value
+    if isinstance(value, bytes | bytearray):
+        return redact_text(bytes(value).decode("utf-8", errors="replace"))
+    return value
+
+
+def _unique_key(target: dict[Any, Any], key: Any) -> Any:
+    redacted = _redact_scalar(key)
+    if redacted not in target:
+        return redacted
+    counter = 2
+    while f"{redacted}#{counter}" in target:
+        counter += 1
+    return f"{redacted}#{counter}"
+
+
+def redact(value: Any) -> Any:
+    """Return a deep copy of ``value`` with every possible BSN replaced by ``"[REDACTED]"``.
+
+    Strings keep their other text; ints and integral floats that could be a BSN become the string; dict keys
+    are redacted too (a key that would collide after redaction gets a ``#n`` suffix). Mappings become dicts,
+    lists and tuples become lists, bytes become replacement-decoded strings; other objects are returned as is.
+    """
+    root: list[Any] = [None]
+    copies: dict[int, Any] = {}
+    stack: list[tuple[Any, Any, Any]] = [(value, root, 0)]
+    while stack:
+        current, target, slot = stack.pop()
+        if isinstance(current, Mapping | list | tuple):
+            if id(current) in copies:
+                target[slot] = copies[id(current)]
+                continue
+            pending: list[tuple[Any, Any, Any]] = []
+            if isinstance(current, Mapping):
+                new_dict: dict[Any, Any] = {}
+                for key, child in current.items():
+                    new_key = _unique_key(new_dict, key)
+                    new_dict[new_key] = None
+                    pending.append((child, new_dict, new_key))
+                copies[id(current)] = target[slot] = new_dict
+            else:
+                new_list: list[Any] = [None] * len(current)
+                pending = [(child, new_list, index) for index, child in enumerate(current)]
+                copies[id(current)] = target[slot] = new_list
+            stack.extend(reversed(pending))
+        else:
+            target[slot] = _redact_scalar(current)
+    return root[0]

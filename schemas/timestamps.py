@@ -1,0 +1,56 @@
+"""RFC 3339 timestamps: strict parsing (an offset is required) and canonical ``Z`` formatting."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import AwareDatetime, BeforeValidator, PlainSerializer
+from pydantic_core import PydanticCustomError
+
+_RFC3339_RE = re.compile(
+    r"^(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})[Tt](?P<clock>[0-9]{2}:[0-9]{2}:[0-9]{2})"
+    r"(?:\.(?P<fraction>[0-9]+))?(?P<offset>[Zz]|[+-][0-9]{2}:[0-9]{2})?$"
+)
+
+
+def _check_rfc3339(value: Any) -> Any:
+    """Accept aware datetimes and RFC 3339 strings with an offset; normalise fractions to microseconds."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise PydanticCustomError("timezone_aware", "must include a UTC offset (Z or +hh:mm)")
+        return value
+    if not isinstance(value, str):
+        raise PydanticCustomError("rfc3339_type", "must be an RFC 3339 string")
+    match = _RFC3339_RE.fullmatch(value)
+    if match is None:
+        raise PydanticCustomError(
+            "rfc3339_format", "must be RFC 3339, e.g. 2025-01-01T12:00:00Z or 2025-01-01T13:00:00+01:00"
+        )
+    if match.group("offset") is None:
+        raise PydanticCustomError("timezone_aware", "must include a UTC offset (Z or +hh:mm)")
+    fraction = match.group("fraction")
+    fraction_part = f".{fraction[:6]}" if fraction else ""
+    return f"{match.group('date')}T{match.group('clock')}{fraction_part}{match.group('offset').upper()}"
+
+
+def format_rfc3339(value: datetime) -> str:
+    """Format an aware datetime as RFC 3339 in UTC with ``Z``; sub-second precision is kept when present."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("cannot format a naive datetime as RFC 3339")
+    utc = value.astimezone(UTC)
+    text = f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}"
+    if utc.microsecond % 1000 == 0 and utc.microsecond:
+        text += f".{utc.microsecond // 1000:03d}"
+    elif utc.microsecond:
+        text += f".{utc.microsecond:06d}"
+    return text + "Z"
+
+
+Rfc3339Time = Annotated[
+    AwareDatetime,
+    BeforeValidator(_check_rfc3339),
+    PlainSerializer(format_rfc3339, return_type=str, when_used="json"),
+]
+"""An aware datetime read from RFC 3339 (offset required) and written in canonical ``Z`` form in JSON."""

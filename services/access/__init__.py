@@ -1,0 +1,1 @@
+"""Access policy: what each role may see and do (one place, used by the API and the dashboard)."""

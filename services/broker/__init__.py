@@ -1,0 +1,1 @@
+"""The Kafka backbone: topic names, the embedded broker, admin, producing and consuming."""

@@ -1,0 +1,1 @@
+"""The `wijkbrug` command line."""

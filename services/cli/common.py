@@ -1,0 +1,59 @@
+"""What every command shares: the deployment options and turning domain errors into exit codes."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+import click
+from pydantic import ValidationError
+
+from services.config import Settings
+from services.errors import WijkbrugError
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def deployment_option(function: Callable[P, T]) -> Callable[P, T]:
+    """Add `--data-dir D` (default `WIJKBRUG_DATA_DIR`, else ./.wijkbrug)."""
+    return click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="The deployment's data directory (default: $WIJKBRUG_DATA_DIR or ./.wijkbrug).",
+    )(function)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment, with the given flags on top."""
+    try:
+        return Settings().with_overrides(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"WIJKBRUG_{'_'.join(str(part) for part in error['loc']).upper()}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise click.ClickException(f"invalid configuration: {problems}") from exc
+
+
+def domain_errors(function: Callable[P, T]) -> Callable[P, T]:
+    """Report a WijkbrugError as a one-line message and exit status 1 (no traceback)."""
+
+    @functools.wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return function(*args, **kwargs)
+        except WijkbrugError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    return wrapper
+
+
+def emit_json(document: Any) -> None:
+    """Print one JSON document on stdout."""
+    sys.stdout.write(json.dumps(document, ensure_ascii=False) + "\n")

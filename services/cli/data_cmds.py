@@ -1,0 +1,107 @@
+"""`wijkbrug schemas export`, `wijkbrug buurten load|list` and `wijkbrug rules list`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from schemas.export import export_json_schemas
+from services.cli.common import deployment_option, domain_errors, emit_json, load_settings
+from services.deployment import open_deployment
+from services.geo.cbs import read_buurten_csv, read_kerncijfers_csv, with_population
+from services.geo.store import SqlBuurtStore
+from services.rules.loader import load_rules
+
+
+@click.group()
+def schemas() -> None:
+    """The event contract's JSON Schemas."""
+
+
+@schemas.command("export")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@domain_errors
+def schemas_export(directory: Path) -> None:
+    """Write the JSON Schema of the envelope, of every catalogue type, escalations and dead letters."""
+    written = export_json_schemas(directory)
+    click.echo(f"wrote {len(written)} schema files to {directory}")
+
+
+@click.group()
+def buurten() -> None:
+    """The municipality's CBS buurten (polygons and population)."""
+
+
+@buurten.command("load")
+@click.argument("buurten_csv", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--kerncijfers",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="CBS Kerncijfers wijken en buurten (;-separated) for the population per buurt.",
+)
+@deployment_option
+@domain_errors
+def buurten_load(buurten_csv: Path, kerncijfers: Path | None, data_dir: Path | None) -> None:
+    """Replace the deployment's buurten with a CBS buurt file (restart the services afterwards)."""
+    loaded = read_buurten_csv(buurten_csv)
+    if kerncijfers is not None:
+        loaded = with_population(loaded, read_kerncijfers_csv(kerncijfers))
+    deployment = open_deployment(load_settings(data_dir=data_dir))
+    try:
+        count = SqlBuurtStore(deployment.sessions).replace_all(loaded)
+    finally:
+        deployment.close()
+    click.echo(f"loaded {count} buurten; restart the gateway and the processor to use them")
+
+
+@buurten.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@deployment_option
+@domain_errors
+def buurten_list(as_json: bool, data_dir: Path | None) -> None:
+    """The deployment's buurten."""
+    deployment = open_deployment(load_settings(data_dir=data_dir))
+    try:
+        loaded = SqlBuurtStore(deployment.sessions).load_all()
+    finally:
+        deployment.close()
+    rows = [
+        {
+            "code": b.code,
+            "name": b.name,
+            "wijk": b.wijk_name,
+            "stadsdeel": b.stadsdeel_name,
+            "population": b.population,
+        }
+        for b in loaded
+    ]
+    if as_json:
+        emit_json(rows)
+        return
+    for row in rows:
+        population = "" if row["population"] is None else row["population"]
+        click.echo(f"{row['code']}\t{row['name']}\t{row['wijk']}\t{population}")
+
+
+@click.group()
+def rules() -> None:
+    """The rule pack."""
+
+
+@rules.command("list")
+@click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), default=None)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@domain_errors
+def rules_list(rules_dir: Path | None, as_json: bool) -> None:
+    """The rules of the pack in use (default: the shipped pack, or WIJKBRUG_RULES_DIR)."""
+    directory = rules_dir or load_settings().rules_dir
+    pack = load_rules(directory)
+    if as_json:
+        emit_json(
+            [{"id": r.id, "severity": r.severity, "kind": r.pattern.kind, "title": r.title} for r in pack]
+        )
+        return
+    for rule in pack:
+        click.echo(f"{rule.id}\t{rule.severity}\t{rule.pattern.kind}\t{rule.title}")

@@ -1,0 +1,28 @@
+"""Entry point of the `wijkbrug` command."""
+
+from __future__ import annotations
+
+import click
+
+from services.cli.data_cmds import buurten, rules, schemas
+from services.cli.directory_cmds import org, user
+from services.cli.services_cmds import db, gateway, processor, sink, up
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="wijkbrug")
+def cli() -> None:
+    """wijkbrug: verbind de wijk met het systeem."""
+
+
+for command in (up, gateway, processor, sink, db, org, user, schemas, buurten, rules):
+    cli.add_command(command)
+
+
+def main() -> None:
+    """Run the command line."""
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""`wijkbrug up`, and the single services it runs: `gateway`, `processor`, `sink`, plus `db upgrade`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import uvicorn
+
+from services.cli.common import deployment_option, domain_errors, load_settings
+from services.deployment import open_deployment
+from services.logs import configure_logging
+
+
+@click.command()
+@deployment_option
+@click.option("--host", default=None, help="Interface of the gateway and dashboard (default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port of the gateway and dashboard (default 8080).")
+@domain_errors
+def up(data_dir: Path | None, host: str | None, port: int | None) -> None:
+    """Run everything: broker (embedded unless configured), gateway+dashboard, processor and sink."""
+    from services.supervisor.up import run
+
+    settings = load_settings(data_dir=data_dir, host=host, port=port)
+    configure_logging(settings.log_level)
+    raise SystemExit(run(settings))
+
+
+@click.command()
+@deployment_option
+@click.option("--host", default=None, help="Interface to listen on.")
+@click.option("--port", type=int, default=None, help="Port to listen on.")
+@domain_errors
+def gateway(data_dir: Path | None, host: str | None, port: int | None) -> None:
+    """Run the gateway, the API and the dashboard (stateless; run as many as you like)."""
+    from services.gateway.app import create_app
+    from services.telemetry.tracing import configure_tracing
+
+    settings = load_settings(data_dir=data_dir, host=host, port=port)
+    configure_logging(settings.log_level)
+    configure_tracing("wijkbrug-gateway")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+
+
+@click.command()
+@deployment_option
+@domain_errors
+def processor(data_dir: Path | None) -> None:
+    """Run one processor worker (router and rule engine); more workers share the partitions."""
+    from services.processor.worker import run
+
+    run(load_settings(data_dir=data_dir))
+
+
+@click.command()
+@deployment_option
+@domain_errors
+def sink(data_dir: Path | None) -> None:
+    """Run one escalation service instance."""
+    from services.sink.worker import run
+
+    run(load_settings(data_dir=data_dir))
+
+
+@click.group()
+def db() -> None:
+    """The deployment's database."""
+
+
+@db.command("upgrade")
+@deployment_option
+@domain_errors
+def db_upgrade(data_dir: Path | None) -> None:
+    """Apply the migrations (and seed the demo buurten into an empty deployment)."""
+    deployment = open_deployment(load_settings(data_dir=data_dir))
+    deployment.close()
+    click.echo("database is at the newest schema")

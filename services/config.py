@@ -1,0 +1,79 @@
+"""Configuration of a wijkbrug deployment, from `WIJKBRUG_*` environment variables and flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything a wijkbrug process needs to find its deployment.
+
+    The same settings drive `wijkbrug up` and every other command, so that a command given the same
+    `--data-dir` acts on the same deployment, also while `wijkbrug up` runs.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="WIJKBRUG_", extra="ignore")
+
+    data_dir: Path = Field(default=Path(".wijkbrug"), description="Where the deployment keeps its state.")
+    database_url: SecretStr | None = Field(
+        default=None, description="SQLAlchemy URL; default: SQLite in the data directory."
+    )
+    kafka_bootstrap: str | None = Field(
+        default=None, description="Kafka bootstrap servers; unset: run the embedded broker."
+    )
+    broker_port: int | None = Field(
+        default=None, ge=1, le=65535, description="Port of the embedded broker; default: a free one."
+    )
+    topic_prefix: str = Field(
+        default="", pattern=r"^[a-z0-9._-]*$", description="Namespace for every topic and consumer group."
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    session_secret: SecretStr | None = Field(
+        default=None, description="Key that signs web sessions; default: generated in the data directory."
+    )
+    secure_cookies: bool = Field(default=False, description="Send session cookies over HTTPS only.")
+    max_body_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
+    max_batch_events: int = Field(default=1000, gt=0)
+    produce_timeout_s: float = Field(default=10.0, gt=0)
+    partitions_inbound: int = Field(default=4, gt=0)
+    partitions_events: int = Field(default=8, gt=0)
+    partitions_escalations: int = Field(default=4, gt=0)
+    partitions_decisions: int = Field(default=4, gt=0)
+    partitions_deadletter: int = Field(default=2, gt=0)
+    rules_dir: Path | None = Field(
+        default=None, description="A directory of rule files; default: the shipped pack."
+    )
+    heartbeat_interval_s: float = Field(default=2.0, gt=0)
+    heartbeat_stale_s: float = Field(default=15.0, gt=0)
+    log_level: str = "INFO"
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @field_validator("rules_dir")
+    @classmethod
+    def _absolute_rules(cls, value: Path | None) -> Path | None:
+        return value.expanduser().resolve() if value is not None else None
+
+    def sqlalchemy_url(self) -> str:
+        """The database URL, SQLite in the data directory unless `WIJKBRUG_DATABASE_URL` is set."""
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return f"sqlite:///{self.data_dir / 'wijkbrug.db'}"
+
+    @property
+    def run_dir(self) -> Path:
+        """Where a running deployment publishes its runtime facts (embedded broker address, pids)."""
+        return self.data_dir / "run"
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """A copy with the given fields replaced (flags win over the environment)."""
+        values = {key: value for key, value in overrides.items() if value is not None}
+        return self.model_validate({**self.model_dump(), **values})

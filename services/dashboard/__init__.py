@@ -1,0 +1,1 @@
+"""The taskforce dashboard: server-rendered Dutch pages on the gateway's port."""

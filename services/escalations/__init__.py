@@ -1,0 +1,1 @@
+"""Escalations: the clashes that the rule engine found, as the taskforce sees them."""

@@ -1,0 +1,100 @@
+"""Value objects for reading escalations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Status(StrEnum):
+    """The lifecycle states of PRODUCT.md."""
+
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    DECIDED = "decided"
+    RESOLVED = "resolved"
+    REOPENED = "reopened"
+
+
+class Severity(StrEnum):
+    """How urgent a clash is."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+@dataclass(frozen=True)
+class EvidenceView:
+    """An event that shows the clash; never its payload."""
+
+    event_id: str
+    source: str
+    org: str
+    type: str
+    label: str
+    time: datetime
+
+
+@dataclass(frozen=True)
+class EscalationView:
+    """One escalation as the API and the dashboard show it."""
+
+    id: int
+    dedup_key: str
+    rule: str
+    title: str
+    severity: Severity
+    status: Status
+    buurt: str
+    subject: str
+    organisations: tuple[str, ...]
+    policies: tuple[dict[str, Any], ...]
+    opened_at: datetime
+    updated_at: datetime
+    version: int
+    evidence: tuple[EvidenceView, ...] = ()
+
+
+@dataclass(frozen=True)
+class EscalationFilter:
+    """Query filters; None means any."""
+
+    status: tuple[Status, ...] | None = None
+    buurt: str | None = None
+    rule: str | None = None
+    severity: Severity | None = None
+    subject: str | None = None
+    org: str | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What part of the escalations a reader may see at all (decided by services.access)."""
+
+    everything: bool = False
+    org: str | None = None
+    buurten: frozenset[str] = field(default_factory=frozenset)
+    initiatives_only: bool = False
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of escalations and the total that matched."""
+
+    items: tuple[EscalationView, ...]
+    total: int
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    """What applying a batch of escalation messages changed."""
+
+    opened: tuple[int, ...] = ()
+    updated: tuple[int, ...] = ()
+    unchanged: int = 0

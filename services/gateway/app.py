@@ -1,0 +1,59 @@
+"""The HTTP app: gateway, API and dashboard on one port (`create_app`, no import-time state)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.resources import files
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.middleware.sessions import SessionMiddleware
+
+from services.api.escalations import router as escalations_router
+from services.config import Settings
+from services.dashboard.pages import router as dashboard_router
+from services.gateway.events_route import router as events_router
+from services.gateway.health import router as health_router
+from services.gateway.runtime import Runtime, build_runtime
+from services.http.problems import install_error_handlers
+
+SESSION_MAX_AGE_S = 8 * 3600
+
+
+def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
+    """The gateway+dashboard app for `settings`; `runtime` lets tests inject their own."""
+    built = runtime or build_runtime(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.runtime = built
+        try:
+            yield
+        finally:
+            built.close()
+
+    app = FastAPI(
+        title="wijkbrug",
+        summary="Event-driven integration hub: verbind de wijk met het systeem",
+        version="1",
+        lifespan=lifespan,
+    )
+    app.state.runtime = built
+    app.state.templates = Jinja2Templates(directory=str(files("services.dashboard") / "templates"))
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=built.session_secret,
+        session_cookie="wijkbrug_session",
+        max_age=SESSION_MAX_AGE_S,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+    install_error_handlers(app)
+    app.include_router(health_router)
+    app.include_router(events_router)
+    app.include_router(escalations_router)
+    app.include_router(dashboard_router)
+    app.mount("/static", StaticFiles(directory=str(files("services.dashboard") / "static")), name="static")
+    return app

@@ -1,0 +1,44 @@
+"""POST /api/v1/events: the partners' way in (PRODUCT.md "Interfaces that stay stable")."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from opentelemetry.propagate import extract
+from opentelemetry.trace import SpanKind
+from pydantic import BaseModel
+
+from services.broker.errors import BrokerUnavailableError
+from services.directory.model import Organisation
+from services.gateway.bodies import parse_body, read_limited
+from services.gateway.deps import get_runtime, org_principal
+from services.telemetry.tracing import tracer
+
+router = APIRouter()
+
+
+class Accepted(BaseModel):
+    """The ids of the accepted events, in request order."""
+
+    accepted: list[str]
+
+
+@router.post("/api/v1/events", status_code=202, response_model=Accepted, tags=["ingest"])
+async def post_events(request: Request, org: Annotated[Organisation, Depends(org_principal)]) -> Accepted:
+    """Publish one event or a batch (all or nothing); 202 only after the broker acknowledged."""
+    runtime = get_runtime(request)
+    with tracer().start_as_current_span(
+        "POST /api/v1/events",
+        context=extract(dict(request.headers)),
+        kind=SpanKind.SERVER,
+        attributes={"http.request.method": "POST", "http.route": "/api/v1/events", "wijkbrug.org": org.slug},
+    ):
+        body = await read_limited(
+            request.stream(), request.headers.get("content-length"), runtime.settings.max_body_bytes
+        )
+        parsed = parse_body(request.headers, body, runtime.settings.max_batch_events)
+        if runtime.ingest is None:
+            raise BrokerUnavailableError("no broker is configured or running")
+        ids = await runtime.ingest.accept(org, parsed.events)
+    return Accepted(accepted=ids)

@@ -1,0 +1,95 @@
+"""What the HTTP services hold for their lifetime, built in the app's lifespan (no import-time state)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.broker.discovery import resolve_bootstrap
+from services.broker.publisher import KafkaPublisher
+from services.broker.topics import Topology
+from services.config import Settings
+from services.db.engine import create_db_engine, create_session_factory
+from services.db.migrate import head_revision
+from services.directory.sql import SqlDirectoryStore
+from services.escalations.sql import SqlEscalationStore
+from services.gateway.ingest import IngestService
+from services.gateway.topics import InboundTopics
+from services.geo.registry import BuurtRegistry
+from services.geo.store import SqlBuurtStore
+from services.health.heartbeats import SqlHeartbeatStore
+from services.journal.sql import SqlJournalStore
+from services.secrets import session_secret
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """The gateway's and dashboard's long-lived objects."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    directory: SqlDirectoryStore
+    escalations: SqlEscalationStore
+    heartbeats: SqlHeartbeatStore
+    registry: BuurtRegistry
+    topology: Topology
+    bootstrap: str | None
+    publisher: KafkaPublisher | None
+    ingest: IngestService | None
+    password_hasher: PasswordHasher
+    session_secret: str
+    schema_head: str | None
+
+    def close(self) -> None:
+        if self.publisher is not None:
+            self.publisher.close()
+        self.engine.dispose()
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    """Connect to the deployment's database and broker."""
+    engine = create_db_engine(settings.sqlalchemy_url())
+    sessions = create_session_factory(engine)
+    buurten = SqlBuurtStore(sessions).load_all()
+    if not buurten:
+        log.warning("no buurten in the database: every event will be refused; run `wijkbrug buurten load`")
+    registry = BuurtRegistry(buurten)
+    topology = Topology.from_settings(settings)
+    bootstrap = resolve_bootstrap(settings)
+    publisher = ingest = None
+    if bootstrap is None:
+        log.warning("no broker configured or running: ingest answers 503 (set WIJKBRUG_KAFKA_BOOTSTRAP)")
+    else:
+        publisher = KafkaPublisher(
+            bootstrap, timeout_s=settings.produce_timeout_s, client_id="wijkbrug-gateway"
+        )
+        ingest = IngestService(
+            journal=SqlJournalStore(sessions),
+            publisher=publisher,
+            registry=registry,
+            topology=topology,
+            inbound_topics=InboundTopics(bootstrap, topology),
+        )
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        directory=SqlDirectoryStore(sessions),
+        escalations=SqlEscalationStore(sessions),
+        heartbeats=SqlHeartbeatStore(sessions),
+        registry=registry,
+        topology=topology,
+        bootstrap=bootstrap,
+        publisher=publisher,
+        ingest=ingest,
+        password_hasher=PasswordHasher(),
+        session_secret=session_secret(settings),
+        schema_head=head_revision(engine),
+    )

@@ -1,0 +1,1 @@
+"""Geography: CBS buurten, their polygons and population, and point-in-polygon lookup."""

@@ -1,0 +1,1 @@
+"""Health: heartbeats of the background components and the readiness that /healthz reports."""

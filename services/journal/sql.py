@@ -1,0 +1,81 @@
+"""The ingest journal on SQLAlchemy."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.db.models import JournalEntry
+from services.db.types import utcnow
+from services.db.upsert import insert_ignoring_conflicts
+from services.journal.model import JournalRecord, JournalState, KnownEvent, ReplayItem
+
+#: Bound parameters per IN (...) clause; SQLite allows 32766, PostgreSQL 65535.
+_CHUNK = 900
+
+
+class SqlJournalStore:
+    """JournalStore on a SQLAlchemy session factory."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def known(self, source: str, event_ids: Iterable[str]) -> Mapping[str, KnownEvent]:
+        ids = list(dict.fromkeys(event_ids))
+        found: dict[str, KnownEvent] = {}
+        with self._sessions() as session:
+            for start in range(0, len(ids), _CHUNK):
+                rows = session.execute(
+                    select(JournalEntry.event_id, JournalEntry.content_hash, JournalEntry.published_at).where(
+                        JournalEntry.source == source, JournalEntry.event_id.in_(ids[start : start + _CHUNK])
+                    )
+                )
+                for event_id, content_hash, published_at in rows:
+                    state = JournalState.PENDING if published_at is None else JournalState.PUBLISHED
+                    found[event_id] = KnownEvent(content_hash=content_hash, state=state)
+        return found
+
+    def record_pending(self, records: Sequence[JournalRecord]) -> None:
+        now = utcnow()
+        rows = [{**asdict(record), "accepted_at": now, "published_at": None} for record in records]
+        with self._sessions.begin() as session:
+            insert_ignoring_conflicts(session, JournalEntry.__table__, rows, ("source", "event_id"))  # type: ignore[arg-type]
+
+    def mark_published(self, source: str, event_ids: Sequence[str]) -> None:
+        now = utcnow()
+        with self._sessions.begin() as session:
+            for start in range(0, len(event_ids), _CHUNK):
+                session.execute(
+                    update(JournalEntry)
+                    .where(
+                        JournalEntry.source == source,
+                        JournalEntry.event_id.in_(event_ids[start : start + _CHUNK]),
+                        JournalEntry.published_at.is_(None),
+                    )
+                    .values(published_at=now)
+                )
+
+    def replay(self, batch_size: int = 1000) -> Iterator[Sequence[ReplayItem]]:
+        after = 0
+        while True:
+            with self._sessions() as session:
+                rows = session.execute(
+                    select(
+                        JournalEntry.seq,
+                        JournalEntry.topic,
+                        JournalEntry.key,
+                        JournalEntry.record,
+                        JournalEntry.traceparent,
+                        JournalEntry.accepted_at,
+                    )
+                    .where(JournalEntry.seq > after)
+                    .order_by(JournalEntry.seq)
+                    .limit(batch_size)
+                ).all()
+            if not rows:
+                return
+            yield [ReplayItem(*row) for row in rows]
+            after = rows[-1][0]

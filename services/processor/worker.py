@@ -1,0 +1,81 @@
+"""`wijkbrug processor`: one processor worker (router + rule engine); run more for more parallelism."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from dataclasses import asdict
+from typing import Any
+
+import faust
+
+from services.broker.discovery import resolve_bootstrap
+from services.broker.errors import BrokerUnavailableError
+from services.broker.topics import Topology
+from services.config import Settings
+from services.db.engine import create_db_engine, create_session_factory
+from services.directory.sql import SqlDirectoryStore
+from services.geo.registry import BuurtRegistry
+from services.geo.store import SqlBuurtStore
+from services.health.heartbeats import READY, STARTING, SqlHeartbeatStore
+from services.logs import configure_logging
+from services.processor.app import create_processor_app
+from services.processor.orgs import OrganisationCache
+from services.processor.router_service import RouterService
+from services.processor.routing import Router
+from services.rules.engine import RuleEngine
+from services.rules.loader import load_rules
+from services.telemetry.tracing import configure_tracing
+
+COMPONENT = "processor"
+
+
+def build_worker(settings: Settings) -> faust.Worker:
+    """A faust worker with the rule engine agent, the router task and the heartbeat timer."""
+    bootstrap = resolve_bootstrap(settings)
+    if bootstrap is None:
+        raise BrokerUnavailableError("no broker: set WIJKBRUG_KAFKA_BOOTSTRAP or start `wijkbrug up`")
+    engine = create_db_engine(settings.sqlalchemy_url())
+    sessions = create_session_factory(engine)
+    registry = BuurtRegistry(SqlBuurtStore(sessions).load_all())
+    organisations = OrganisationCache(SqlDirectoryStore(sessions).organisations)
+    heartbeats = SqlHeartbeatStore(sessions)
+    topology = Topology.from_settings(settings)
+    rule_engine = RuleEngine(load_rules(settings.rules_dir))
+    app, counters = create_processor_app(
+        bootstrap=bootstrap, topology=topology, engine=rule_engine, data_dir=settings.data_dir
+    )
+    router_service = RouterService(
+        bootstrap=bootstrap, topology=topology, router=Router(topology, registry, organisations.get)
+    )
+    instance = f"{socket.gethostname()}:{os.getpid()}"
+    stop = asyncio.Event()
+
+    async def route() -> None:
+        try:
+            await router_service.run(stop)
+        finally:
+            stop.set()
+
+    async def heartbeat() -> None:
+        ready = not app.rebalancing and router_service.consumer.joined
+        detail: dict[str, Any] = {
+            **asdict(counters),
+            "routed": router_service.routed,
+            "dead_lettered": router_service.dead_lettered,
+            "router_lag": await router_service.consumer.lag(),
+        }
+        await asyncio.to_thread(heartbeats.beat, COMPONENT, instance, READY if ready else STARTING, detail)
+
+    app.task(route)
+    app.timer(settings.heartbeat_interval_s)(heartbeat)
+
+    return faust.Worker(app, loglevel=settings.log_level, quiet=True, redirect_stdouts=False)
+
+
+def run(settings: Settings) -> None:
+    """Run one worker until SIGTERM/SIGINT."""
+    configure_logging(settings.log_level)
+    configure_tracing("wijkbrug-processor")
+    build_worker(settings).execute_from_commandline()

@@ -1,0 +1,1 @@
+"""Pattern kinds: each turns a subject's facts into matches, as a pure function."""

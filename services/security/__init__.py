@@ -1,0 +1,1 @@
+"""Credentials: API tokens (random, stored hashed) and web passwords (argon2)."""

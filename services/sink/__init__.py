@@ -1,0 +1,1 @@
+"""The escalation service: `buurt.escalations` into the database, idempotent by dedup key."""

@@ -1,0 +1,1 @@
+"""Running a whole deployment as one supervised process tree."""
