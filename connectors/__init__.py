@@ -1,1 +1,1 @@
-"""wijkbrug connectors."""
+"""Connectors: bring partner systems' records into the hub and the taskforce's decisions back out."""

@@ -12,6 +12,7 @@ Walks are iterative, so deeply nested input cannot exhaust the interpreter stack
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Mapping
@@ -22,6 +23,20 @@ from stdnum.nl import bsn
 REDACTED = "[REDACTED]"
 
 _CANDIDATE_RE = re.compile(r"(?<![A-Za-z0-9_-])(?<![0-9]\.)[0-9]{9}(?![A-Za-z0-9_-])(?!\.[0-9])")
+_NINE_DIGITS_RE = re.compile(r"(?<![0-9])[0-9]{9}(?![0-9])")
+
+
+def _cannot_hold_bsn(value: Any) -> bool:
+    """A cheap pre-check: no run of exactly nine digits anywhere in the value's JSON text, so no BSN.
+
+    Every string, number and key of a JSON-able value appears in its JSON text with its digits intact, so
+    this only ever rules values out; values it cannot serialise (cycles, odd types) go to the full walk.
+    """
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    except (ValueError, TypeError, RecursionError):
+        return False
+    return _NINE_DIGITS_RE.search(text) is None
 
 
 def _passes_11_proef(digits: str) -> bool:
@@ -73,6 +88,8 @@ def find_bsn_fields(value: Any, path: str = "") -> list[str]:
     a dict key is reported under the key's own path with the key redacted, so no path contains the number.
     Each path is reported once, in document order.
     """
+    if _cannot_hold_bsn(value):
+        return []
     found: list[str] = []
     seen_paths: set[str] = set()
     seen_containers: set[int] = set()

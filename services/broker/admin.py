@@ -26,6 +26,7 @@ def admin_client(bootstrap: str, timeout_s: float = 10.0) -> KafkaAdminClient:
             bootstrap_servers=bootstrap,
             client_id="wijkbrug-admin",
             request_timeout_ms=int(timeout_s * 1000),
+            bootstrap_timeout_ms=int(timeout_s * 1000),
         )
     except KafkaError as exc:
         raise BrokerUnavailableError(f"cannot reach the broker at {bootstrap}: {exc}") from exc

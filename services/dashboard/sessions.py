@@ -31,7 +31,11 @@ def check_csrf(request: Request, submitted: str | None) -> None:
     """Refuse a form post whose token does not match the session's."""
     expected = request.session.get(SESSION_CSRF)
     if not isinstance(expected, str) or not submitted or not secrets.compare_digest(expected, submitted):
-        raise CsrfError("the form is missing its security token or the session expired; reload the page")
+        # Only dashboard forms check this, and the dashboard shows the message on a Dutch page.
+        raise CsrfError(
+            "Het formulier mist zijn beveiligingscode of uw sessie is verlopen. "
+            "Laad de pagina opnieuw en probeer het nog eens."
+        )
 
 
 def login(request: Request, user_id: int) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+WRITE_OPTION = "wijkbrug_writes"
 
 
 def create_db_engine(url: str, **kwargs: Any) -> Engine:
@@ -41,10 +42,28 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_begin_immediate(connection: Any) -> None:
     # Several processes write to one SQLite file. A deferred transaction that reads and then writes can
     # fail at once with SQLITE_BUSY when another process committed meanwhile; taking the write lock at
-    # BEGIN makes every transaction wait (busy_timeout) instead.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # BEGIN makes a writing transaction wait (busy_timeout) instead. Reading transactions stay deferred:
+    # in WAL mode they read a snapshot and never wait for a writer.
+    if connection.get_execution_options().get(WRITE_OPTION):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        connection.exec_driver_sql("BEGIN")
+
+
+class _Session(Session):
+    """A session whose explicit `begin()` (`sessionmaker.begin()`) marks a writing transaction."""
+
+    def begin(self, nested: bool = False) -> Any:
+        transaction = super().begin(nested=nested)
+        bind = self.get_bind()
+        if not nested and bind.dialect.name == "sqlite":
+            self.connection(execution_options={WRITE_OPTION: True})
+        return transaction
 
 
 def create_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions that keep loaded objects usable after commit."""
-    return sessionmaker(engine, expire_on_commit=False)
+    """Sessions that keep loaded objects usable after commit.
+
+    Use `factory.begin()` for a transaction that writes and `factory()` for one that only reads.
+    """
+    return sessionmaker(engine, class_=_Session, expire_on_commit=False)

@@ -23,8 +23,13 @@ def insert_if_absent(
     session: Session, table: Table, row: Mapping[str, Any], conflict_columns: Sequence[str]
 ) -> bool:
     """Insert one row unless it collides on the unique `conflict_columns`; True if it was inserted."""
-    result = session.execute(_statement(session, table, conflict_columns), dict(row))
-    return bool(getattr(result, "rowcount", 0) == 1)
+    # RETURNING yields a row only when the row went in. The rowcount cannot tell: on PostgreSQL SQLAlchemy
+    # adds RETURNING of the primary key itself and the result then reports rowcount -1 (every insert
+    # looked like a conflict).
+    statement = _statement(session, table, conflict_columns).returning(
+        *(table.c[name] for name in conflict_columns)
+    )
+    return session.execute(statement, dict(row)).first() is not None
 
 
 def _statement(session: Session, table: Table, conflict_columns: Sequence[str]) -> Any:

@@ -95,11 +95,12 @@ def _apply_one(session: Session, message: EscalationMessage) -> tuple[str, int]:
     escalation = session.scalars(
         select(Escalation).where(Escalation.dedup_key == message.dedup_key).with_for_update()
     ).one()
-    known = set(
-        session.execute(
+    known = {
+        (source, event_id)
+        for source, event_id in session.execute(
             select(EvidenceRow.source, EvidenceRow.event_id).where(EvidenceRow.escalation_id == escalation.id)
-        ).tuples()
-    )
+        )
+    }
     new_rows = [
         {
             "escalation_id": escalation.id,

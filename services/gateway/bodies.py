@@ -67,7 +67,9 @@ async def read_limited(chunks: AsyncIterator[bytes], content_length: str | None,
 def parse_body(headers: Mapping[str, str], body: bytes, max_events: int) -> ParsedBody:
     """The events in a request body, by its content type."""
     media_type = (headers.get("content-type") or "").split(";", 1)[0].strip().lower()
-    if any(name.lower().startswith("ce-") for name in headers):
+    # The HTTP binding decides the mode by content type: a CloudEvents media type is structured (or
+    # batched) mode even when a client also sends ce-* headers; anything else with ce-* headers is binary.
+    if media_type not in (STRUCTURED, BATCH) and any(name.lower().startswith("ce-") for name in headers):
         return ParsedBody(events=[_binary_event(headers, body)], batch=False)
     if media_type not in ACCEPTED_TYPES:
         raise UnsupportedContentTypeError(
@@ -113,9 +115,17 @@ def _binary_event(headers: Mapping[str, str], body: bytes) -> dict[str, Any]:
         event = from_binary(HTTPMessage(headers=lowered, body=body), JSONFormat())
     except Exception as exc:
         raise MalformedBodyError(f"not a valid binary-mode CloudEvent: {_sdk_message(exc)}") from exc
+    # The SDK fills in attributes that the headers left out (a random id, the current time, specversion
+    # 1.0); the contract requires them from the sender, so keep only what the request actually carried.
+    sent = {name[3:] for name in lowered if name.startswith("ce-")}
     document: dict[str, Any] = {}
     for name, value in event.get_attributes().items():
-        document[name] = format_rfc3339(value) if isinstance(value, datetime) else value
+        if name == "datacontenttype" and isinstance(value, str):
+            if "content-type" in lowered:
+                document[name] = _without_parameters(value)
+            continue
+        if name in sent:
+            document[name] = format_rfc3339(value) if isinstance(value, datetime) else value
     data = event.get_data()
     if isinstance(data, bytes | bytearray):
         data = _json(bytes(data)) if data else None
@@ -124,6 +134,12 @@ def _binary_event(headers: Mapping[str, str], body: bytes) -> dict[str, Any]:
     if data is not None:
         document["data"] = data
     return document
+
+
+def _without_parameters(content_type: str) -> str:
+    """`application/json` for `application/json; charset=utf-8`: the contract's datacontenttype."""
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type if media_type == PLAIN else content_type
 
 
 def _sdk_message(error: Exception) -> str:

@@ -75,7 +75,7 @@ def build_runtime(settings: Settings) -> Runtime:
             publisher=publisher,
             registry=registry,
             topology=topology,
-            inbound_topics=InboundTopics(bootstrap, topology),
+            inbound_topics=InboundTopics(bootstrap, topology, timeout_s=settings.produce_timeout_s),
         )
     return Runtime(
         settings=settings,

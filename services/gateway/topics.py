@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 
 from services.broker.admin import ensure_topics
+from services.broker.errors import BrokerUnavailableError
 from services.broker.topics import Topology
 
 
 class InboundTopics:
     """Creates `wijkbrug.inbound.<org>` once per process, on first use."""
 
-    def __init__(self, bootstrap: str, topology: Topology) -> None:
+    def __init__(self, bootstrap: str, topology: Topology, timeout_s: float = 10.0) -> None:
         self._bootstrap = bootstrap
+        self._timeout_s = timeout_s
         self._topology = topology
         self._ensured: set[str] = set()
         self._lock = asyncio.Lock()
@@ -24,8 +26,15 @@ class InboundTopics:
             return topic
         async with self._lock:
             if topic not in self._ensured:
-                await asyncio.to_thread(
-                    ensure_topics, self._bootstrap, [self._topology.inbound_spec(org_slug)]
-                )
+                spec = self._topology.inbound_spec(org_slug)
+                try:
+                    await asyncio.wait_for(
+                        asyncio.to_thread(ensure_topics, self._bootstrap, [spec], timeout_s=self._timeout_s),
+                        timeout=self._timeout_s,
+                    )
+                except TimeoutError as exc:
+                    raise BrokerUnavailableError(
+                        f"the broker did not answer within {self._timeout_s:.0f} s"
+                    ) from exc
                 self._ensured.add(topic)
         return topic

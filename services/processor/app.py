@@ -23,6 +23,7 @@ from schemas.deadletter import Origin, dead_letter
 from schemas.issues import Issue
 from services.broker.records import CONTENT_TYPE_HEADER, dumps
 from services.broker.topics import RULE_STATE_TABLE, Topology
+from services.processor.transport import SCHEME
 from services.rules.engine import RuleEngine
 from services.rules.facts import subject_event_from_wire
 from services.rules.state import SubjectState
@@ -48,7 +49,7 @@ def create_processor_app(
     """A faust app running `engine` over `topology.events`."""
     app = faust.App(
         topology.processor_app_id,
-        broker=[f"kafka://{address.strip()}" for address in bootstrap.split(",")],
+        broker=[f"{SCHEME}://{address.strip()}" for address in bootstrap.split(",")],
         store=store,
         datadir=str(data_dir / "faust"),
         topic_partitions=topology.partitions_events,
@@ -58,6 +59,8 @@ def create_processor_app(
         autodiscover=False,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
+        # Batch the changelog and escalation records for a few ms instead of one request per record.
+        producer_linger=0.005,
         broker_session_timeout=6.0,
         broker_heartbeat_interval=1.0,
         broker_rebalance_timeout=6.0,

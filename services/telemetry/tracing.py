@@ -6,6 +6,7 @@ the `traceparent` header on Kafka records links gateway, processor and sink into
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Sequence
 
@@ -66,8 +67,9 @@ def _exporters_from_env() -> list[SpanExporter]:
     return exporters
 
 
+@functools.cache
 def tracer() -> trace.Tracer:
-    """wijkbrug's tracer."""
+    """wijkbrug's tracer (a proxy until the process installs its provider, so caching it is safe)."""
     return trace.get_tracer(TRACER_NAME)
 
 

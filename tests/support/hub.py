@@ -123,11 +123,13 @@ def start_hub(
     database_url: str,
     bootstrap: str | None,
     prefix: str | None = None,
+    extra_env: Mapping[str, str] | None = None,
     timeout: float = 120.0,
 ) -> Iterator[Hub]:
     """Run `wijkbrug up` until the block ends; wait for /healthz 200 first."""
     port = free_port()
     env = hub_environment(data_dir, database_url, bootstrap, prefix or f"t{uuid.uuid4().hex[:8]}.")
+    env.update(extra_env or {})
     log = (data_dir / "up.log").open("wb")
     process = subprocess.Popen(
         [*CLI, "up", "--data-dir", str(data_dir), "--port", str(port)],

@@ -1,0 +1,1 @@
+"""The demo scenario that `make demo` loads: partners, users and events for Amsterdam buurten."""
