@@ -9,6 +9,7 @@ import argparse
 from pathlib import Path
 
 from services.geo.cbs import read_buurten_csv, read_kerncijfers_csv, with_population
+from services.geo.names import read_area_names, repair_names
 from services.geo.shipped import SHIPPED_FILE_NAME, build_feature_collection, dump_feature_collection
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -27,7 +28,10 @@ def main(argv: list[str] | None = None) -> int:
 
     buurten = read_buurten_csv(source / "buurten.csv")
     kerncijfers = read_kerncijfers_csv(source / "kerncijfers_2024.csv")
-    text = dump_feature_collection(build_feature_collection(with_population(buurten, kerncijfers)))
+    buurten = repair_names(
+        with_population(buurten, kerncijfers), read_area_names(source / "kerncijfers_2024.csv")
+    )
+    text = dump_feature_collection(build_feature_collection(buurten))
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text, encoding="utf-8")
     print(f"wrote {len(buurten)} buurten, {len(text.encode('utf-8')):,} bytes, to {output}")

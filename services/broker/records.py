@@ -28,9 +28,10 @@ def dumps(document: Any) -> bytes:
 
 
 def header(headers: Sequence[tuple[str, bytes]] | None, name: str) -> str | None:
-    """The value of a record header as text, or None."""
+    """The value of a record header as text, or None; header names compare case-insensitively."""
+    wanted = name.lower()
     for key, value in headers or ():
-        if key.lower() == name:
+        if key.lower() == wanted:
             try:
                 return value.decode("utf-8")
             except UnicodeDecodeError:

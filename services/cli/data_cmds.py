@@ -10,6 +10,7 @@ from schemas.export import export_json_schemas
 from services.cli.common import deployment_option, domain_errors, emit_json, load_settings
 from services.deployment import open_deployment
 from services.geo.cbs import read_buurten_csv, read_kerncijfers_csv, with_population
+from services.geo.names import read_area_names, repair_names
 from services.geo.store import SqlBuurtStore
 from services.rules.loader import load_rules
 
@@ -48,6 +49,7 @@ def buurten_load(buurten_csv: Path, kerncijfers: Path | None, data_dir: Path | N
     loaded = read_buurten_csv(buurten_csv)
     if kerncijfers is not None:
         loaded = with_population(loaded, read_kerncijfers_csv(kerncijfers))
+        loaded = repair_names(loaded, read_area_names(kerncijfers))
     deployment = open_deployment(load_settings(data_dir=data_dir))
     try:
         count = SqlBuurtStore(deployment.sessions).replace_all(loaded)

@@ -7,7 +7,7 @@ import click
 from services.cli.data_cmds import buurten, rules, schemas
 from services.cli.demo_cmds import demo
 from services.cli.directory_cmds import org, user
-from services.cli.services_cmds import db, gateway, processor, sink, up
+from services.cli.services_cmds import db, gateway, processor, sink, topics, up
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -16,7 +16,7 @@ def cli() -> None:
     """wijkbrug: verbind de wijk met het systeem."""
 
 
-for command in (up, demo, gateway, processor, sink, db, org, user, schemas, buurten, rules):
+for command in (up, demo, gateway, processor, sink, db, topics, org, user, schemas, buurten, rules):
     cli.add_command(command)
 
 

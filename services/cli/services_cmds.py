@@ -75,3 +75,32 @@ def db_upgrade(data_dir: Path | None) -> None:
     deployment = open_deployment(load_settings(data_dir=data_dir))
     deployment.close()
     click.echo("database is at the newest schema")
+
+
+@click.group()
+def topics() -> None:
+    """The deployment's Kafka topics."""
+
+
+@topics.command("ensure")
+@deployment_option
+@domain_errors
+def topics_ensure(data_dir: Path | None) -> None:
+    """Create every topic of the deployment (core and one inbound topic per organisation) if missing."""
+    from services.broker.admin import ensure_topics
+    from services.broker.discovery import resolve_bootstrap
+    from services.broker.errors import BrokerUnavailableError
+    from services.broker.topics import Topology
+    from services.directory.sql import SqlDirectoryStore
+
+    settings = load_settings(data_dir=data_dir)
+    bootstrap = resolve_bootstrap(settings)
+    if bootstrap is None:
+        raise BrokerUnavailableError("no broker: set WIJKBRUG_KAFKA_BOOTSTRAP or start `wijkbrug up`")
+    deployment = open_deployment(settings)
+    try:
+        slugs = [org.slug for org in SqlDirectoryStore(deployment.sessions).organisations()]
+    finally:
+        deployment.close()
+    created = ensure_topics(bootstrap, Topology.from_settings(settings).all_specs(slugs))
+    click.echo(f"created {len(created)} topic(s): {', '.join(created)}" if created else "every topic exists")

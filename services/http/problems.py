@@ -77,7 +77,9 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem(status, code, error.message, events=error.details)
 
     @app.exception_handler(RequestValidationError)
-    async def _request_validation(request: Request, error: RequestValidationError) -> JSONResponse:
+    async def _request_validation(request: Request, error: RequestValidationError) -> Response:
+        if _is_page(request):
+            return _page_error(request, 422, PAGE_MESSAGES[422])
         details = [
             {"field": ".".join(str(part) for part in item.get("loc", ())), "message": item.get("msg", "")}
             for item in error.errors()
@@ -106,9 +108,11 @@ PAGE_HEADINGS = {
     403: "Geen toegang",
     404: "Niet gevonden",
     409: "Iemand was u voor",
+    422: "Controleer de invoer",
     503: "Even niet beschikbaar",
 }
 PAGE_MESSAGES = {
+    422: "Het formulier is niet volledig of niet goed ingevuld. Ga terug en probeer het opnieuw.",
     404: "Deze pagina bestaat niet, of u mag hem niet zien.",
     405: "Deze handeling kan hier niet.",
     500: "Er ging iets mis aan onze kant. De fout is vastgelegd.",

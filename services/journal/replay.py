@@ -8,7 +8,7 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
 from services.broker.errors import BrokerUnavailableError
-from services.broker.records import CLOUDEVENTS_JSON, CONTENT_TYPE_HEADER
+from services.broker.records import CLOUDEVENTS_JSON, CONTENT_TYPE_HEADER, TRACEPARENT_HEADER
 from services.journal.store import JournalStore
 
 log = logging.getLogger(__name__)
@@ -19,6 +19,7 @@ def replay_journal(journal: JournalStore, bootstrap: str, *, timeout_s: float = 
 
     Every stage downstream is idempotent on (source, id), so events the broker still had are harmless.
     """
+    timeout_ms = int(timeout_s * 1000)
     try:
         producer = KafkaProducer(
             bootstrap_servers=bootstrap,
@@ -27,6 +28,9 @@ def replay_journal(journal: JournalStore, bootstrap: str, *, timeout_s: float = 
             enable_idempotence=True,
             linger_ms=20,
             batch_size=512 * 1024,
+            # Without these an unreachable broker blocks for kafka-python's defaults (30 s, 60 s).
+            bootstrap_timeout_ms=timeout_ms,
+            max_block_ms=timeout_ms,
         )
     except KafkaError as exc:
         raise BrokerUnavailableError(f"cannot replay the journal to {bootstrap}: {exc}") from exc
@@ -38,7 +42,7 @@ def replay_journal(journal: JournalStore, bootstrap: str, *, timeout_s: float = 
                     item.topic,
                     key=item.key.encode("utf-8"),
                     value=item.record.encode("utf-8"),
-                    headers=[(CONTENT_TYPE_HEADER, CLOUDEVENTS_JSON)],
+                    headers=_headers(item.traceparent),
                 )
                 for item in batch
             ]
@@ -53,3 +57,11 @@ def replay_journal(journal: JournalStore, bootstrap: str, *, timeout_s: float = 
     if count:
         log.info("replayed %d journalled event(s) into the broker", count)
     return count
+
+
+def _headers(traceparent: str | None) -> list[tuple[str, bytes]]:
+    """The record headers of a replayed event: its content type and, if journalled, its trace context."""
+    headers = [(CONTENT_TYPE_HEADER, CLOUDEVENTS_JSON)]
+    if traceparent:
+        headers.append((TRACEPARENT_HEADER, traceparent.encode("ascii")))
+    return headers

@@ -10,18 +10,24 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the forked child
-    """Ask Linux to SIGTERM this process when the process that spawned it dies (even by SIGKILL)."""
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+def _dying_with(parent: int) -> Callable[[], None]:
+    def die_with_parent() -> None:  # pragma: no cover - runs in the forked child
+        """Ask Linux to SIGTERM this process when the thread that spawned it dies (even by SIGKILL)."""
+        if sys.platform.startswith("linux"):
+            libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:
+            # The parent died between fork and prctl: nobody would ever signal us.
+            os._exit(1)
+
+    return die_with_parent
 
 
 def spawn(
@@ -33,6 +39,9 @@ def spawn(
     new_session: bool = False,
 ) -> subprocess.Popen[bytes]:
     """Start `argv` as a child that is terminated when this process dies; output goes to `log`.
+
+    Linux ties the death signal to the spawning *thread*: spawn from a thread that lives as long as the
+    child should (the main thread).
 
     `new_session` keeps terminal signals (Ctrl-C) away from the child, so its parent decides the order in
     which children stop.
@@ -49,7 +58,7 @@ def spawn(
             stdin=subprocess.DEVNULL,
             stdout=output,
             stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent,
+            preexec_fn=_dying_with(os.getpid()),
             start_new_session=new_session,
         )
     finally:

@@ -10,6 +10,7 @@ from typing import Any
 
 import faust
 
+from services.broker.admin import ensure_topics
 from services.broker.discovery import resolve_bootstrap
 from services.broker.errors import BrokerUnavailableError
 from services.broker.topics import Topology
@@ -42,6 +43,8 @@ def build_worker(settings: Settings) -> faust.Worker:
     organisations = OrganisationCache(SqlDirectoryStore(sessions).organisations)
     heartbeats = SqlHeartbeatStore(sessions)
     topology = Topology.from_settings(settings)
+    # Before faust touches them (a broker that auto-creates topics would pick its own partition counts).
+    ensure_topics(bootstrap, topology.core_specs())
     rule_engine = RuleEngine(load_rules(settings.rules_dir))
     app, counters = create_processor_app(
         bootstrap=bootstrap, topology=topology, engine=rule_engine, data_dir=settings.data_dir

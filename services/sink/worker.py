@@ -10,6 +10,7 @@ import signal
 import socket
 from dataclasses import asdict
 
+from services.broker.admin import ensure_topics
 from services.broker.discovery import resolve_bootstrap
 from services.broker.errors import BrokerUnavailableError
 from services.broker.topics import Topology
@@ -31,11 +32,11 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     bootstrap = resolve_bootstrap(settings)
     if bootstrap is None:
         raise BrokerUnavailableError("no broker: set WIJKBRUG_KAFKA_BOOTSTRAP or start `wijkbrug up`")
+    topology = Topology.from_settings(settings)
+    await asyncio.to_thread(ensure_topics, bootstrap, topology.core_specs())
     engine = create_db_engine(settings.sqlalchemy_url())
     sessions = create_session_factory(engine)
-    sink = EscalationSink(
-        bootstrap=bootstrap, topology=Topology.from_settings(settings), store=SqlEscalationStore(sessions)
-    )
+    sink = EscalationSink(bootstrap=bootstrap, topology=topology, store=SqlEscalationStore(sessions))
     heartbeats = SqlHeartbeatStore(sessions)
     instance = f"{socket.gethostname()}:{os.getpid()}"
 

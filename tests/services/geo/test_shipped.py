@@ -13,6 +13,7 @@ from pyproj import Transformer
 from services.geo.cbs import KerncijfersRow, with_population
 from services.geo.errors import DuplicateBuurtError, FeatureError
 from services.geo.model import Buurt
+from services.geo.names import read_area_names, repair_names
 from services.geo.shipped import (
     build_feature_collection,
     dump_feature_collection,
@@ -55,9 +56,16 @@ def test_every_coordinate_has_at_most_six_decimals(shipped_text: str) -> None:
 
 
 def test_shipped_buurten_match_the_csv_files(
-    shipped: list[Buurt], amsterdam_buurten: list[Buurt], amsterdam_kerncijfers: dict[str, KerncijfersRow]
+    shipped: list[Buurt],
+    amsterdam_buurten: list[Buurt],
+    amsterdam_kerncijfers: dict[str, KerncijfersRow],
+    kerncijfers_csv: Path,
 ) -> None:
-    expected = sorted(with_population(amsterdam_buurten, amsterdam_kerncijfers), key=lambda buurt: buurt.code)
+    # The shipped names are the buurt file's, with the letters an export mangled (U+FFFD) repaired.
+    repaired = repair_names(
+        with_population(amsterdam_buurten, amsterdam_kerncijfers), read_area_names(kerncijfers_csv)
+    )
+    expected = sorted(repaired, key=lambda buurt: buurt.code)
     assert [buurt.code for buurt in shipped] == [buurt.code for buurt in expected]
     for got, want in zip(shipped, expected, strict=True):
         assert (got.name, got.wijk_code, got.wijk_name, got.stadsdeel_code, got.stadsdeel_name) == (
