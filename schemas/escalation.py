@@ -64,8 +64,12 @@ class Evidence(BaseModel):
 
 
 class EscalationMessage(BaseModel):
-    """An escalation as published on ``buurt.escalations`` (key = buurtcode).
+    """The current state of a clash, as published on ``buurt.escalations`` (key = buurtcode).
 
+    Each message is the whole truth about its dedup key as the rule engine sees it now: the evidence is
+    complete for events at or after ``complete_since`` (all of it when that is None; older evidence was
+    pruned from the engine's state and stands as it was). ``withdrawn`` says that no clash remains, e.g.
+    because an event that arrived late shows it never happened; the evidence is then empty.
     ``organisations`` is normalised to sorted unique slugs and ``evidence`` to order by (time, id).
     """
 
@@ -79,9 +83,19 @@ class EscalationMessage(BaseModel):
     buurt: Buurtcode
     opened_at: Rfc3339Time
     organisations: list[OrgSlug]
-    evidence: Annotated[list[Evidence], Field(min_length=1)]
+    evidence: list[Evidence]
     policies: list[PolicyRef] = Field(default_factory=list)
     emitted_at: Rfc3339Time
+    withdrawn: bool = False
+    complete_since: Rfc3339Time | None = None
+
+    @model_validator(mode="after")
+    def _evidence_unless_withdrawn(self) -> Self:
+        if self.withdrawn and self.evidence:
+            raise ValueError("a withdrawn escalation carries no evidence")
+        if not self.withdrawn and not self.evidence:
+            raise ValueError("an escalation needs at least one evidence event")
+        return self
 
     @field_validator("organisations")
     @classmethod

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -47,6 +47,13 @@ class Settings(BaseSettings):
     partitions_deadletter: int = Field(default=2, gt=0)
     rules_dir: Path | None = Field(
         default=None, description="A directory of rule files; default: the shipped pack."
+    )
+    processors: int = Field(default=1, ge=1, le=64, description="Processor workers that `wijkbrug up` runs.")
+    state_store: Literal["memory", "rocksdb"] = Field(
+        default="memory", description="Where the processor keeps rule state (rocksdb in production)."
+    )
+    rules_allowed_lateness_days: int = Field(
+        default=90, ge=0, description="Events older than this behind a subject's newest are ignored by rules."
     )
     heartbeat_interval_s: float = Field(default=2.0, gt=0)
     heartbeat_stale_s: float = Field(default=15.0, gt=0)

@@ -45,6 +45,7 @@ class EscalationOut(BaseModel):
     evidence: list[EvidenceOut]
     opened_at: datetime
     updated_at: datetime
+    withdrawn_at: datetime | None
     version: int
 
 
@@ -122,5 +123,6 @@ def _out(view: EscalationView) -> EscalationOut:
         ],
         opened_at=view.opened_at,
         updated_at=view.updated_at,
+        withdrawn_at=view.withdrawn_at,
         version=view.version,
     )

@@ -1,4 +1,4 @@
-"""`wijkbrug schemas export`, `wijkbrug buurten load|list` and `wijkbrug rules list`."""
+"""`wijkbrug schemas export` and `wijkbrug buurten load|list`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from services.deployment import open_deployment
 from services.geo.cbs import read_buurten_csv, read_kerncijfers_csv, with_population
 from services.geo.names import read_area_names, repair_names
 from services.geo.store import SqlBuurtStore
-from services.rules.loader import load_rules
 
 
 @click.group()
@@ -85,25 +84,3 @@ def buurten_list(as_json: bool, data_dir: Path | None) -> None:
     for row in rows:
         population = "" if row["population"] is None else row["population"]
         click.echo(f"{row['code']}\t{row['name']}\t{row['wijk']}\t{population}")
-
-
-@click.group()
-def rules() -> None:
-    """The rule pack."""
-
-
-@rules.command("list")
-@click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), default=None)
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@domain_errors
-def rules_list(rules_dir: Path | None, as_json: bool) -> None:
-    """The rules of the pack in use (default: the shipped pack, or WIJKBRUG_RULES_DIR)."""
-    directory = rules_dir or load_settings().rules_dir
-    pack = load_rules(directory)
-    if as_json:
-        emit_json(
-            [{"id": r.id, "severity": r.severity, "kind": r.pattern.kind, "title": r.title} for r in pack]
-        )
-        return
-    for rule in pack:
-        click.echo(f"{rule.id}\t{rule.severity}\t{rule.pattern.kind}\t{rule.title}")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import click
 
-from services.cli.data_cmds import buurten, rules, schemas
+from services.cli.data_cmds import buurten, schemas
 from services.cli.demo_cmds import demo
 from services.cli.directory_cmds import org, user
+from services.cli.rules_cmds import rules
 from services.cli.services_cmds import db, gateway, processor, sink, topics, up
 
 

@@ -16,12 +16,15 @@ from services.logs import configure_logging
 @deployment_option
 @click.option("--host", default=None, help="Interface of the gateway and dashboard (default 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port of the gateway and dashboard (default 8080).")
+@click.option(
+    "--processors", type=int, default=None, help="Processor workers (default 1; they share partitions)."
+)
 @domain_errors
-def up(data_dir: Path | None, host: str | None, port: int | None) -> None:
+def up(data_dir: Path | None, host: str | None, port: int | None, processors: int | None) -> None:
     """Run everything: broker (embedded unless configured), gateway+dashboard, processor and sink."""
     from services.supervisor.up import run
 
-    settings = load_settings(data_dir=data_dir, host=host, port=port)
+    settings = load_settings(data_dir=data_dir, host=host, port=port, processors=processors)
     configure_logging(settings.log_level)
     raise SystemExit(run(settings))
 

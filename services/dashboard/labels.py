@@ -18,6 +18,7 @@ STATUS_NL = {
     Status.DECIDED: "besloten",
     Status.RESOLVED: "afgehandeld",
     Status.REOPENED: "heropend",
+    Status.WITHDRAWN: "ingetrokken",
 }
 
 MONTHS_NL = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")

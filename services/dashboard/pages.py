@@ -27,7 +27,7 @@ ROLE_NL = {
     Role.RESIDENT: "bewonersvertegenwoordiger",
     Role.ADMIN: "beheerder",
 }
-ACTIVE_STATUSES = tuple(status for status in Status if status is not Status.RESOLVED)
+ACTIVE_STATUSES = tuple(status for status in Status if status not in (Status.RESOLVED, Status.WITHDRAWN))
 
 
 class LoginRequiredError(UnauthenticatedError):

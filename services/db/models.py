@@ -165,10 +165,13 @@ class Escalation(Base):
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     evidence: Mapped[list[EvidenceRow]] = relationship(
-        back_populates="escalation", order_by="(EvidenceRow.time, EvidenceRow.event_id)"
+        order_by="(EvidenceRow.time, EvidenceRow.event_id)",
+        primaryjoin="and_(Escalation.id == EvidenceRow.escalation_id, EvidenceRow.retracted_at.is_(None))",
+        viewonly=True,
     )
 
 
@@ -189,8 +192,7 @@ class EvidenceRow(Base):
     label: Mapped[str] = mapped_column(String(200))
     time: Mapped[datetime] = mapped_column(UTCDateTime)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    escalation: Mapped[Escalation] = relationship(back_populates="evidence")
+    retracted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class Heartbeat(Base):

@@ -17,6 +17,7 @@ class Status(StrEnum):
     DECIDED = "decided"
     RESOLVED = "resolved"
     REOPENED = "reopened"
+    WITHDRAWN = "withdrawn"
 
 
 class Severity(StrEnum):
@@ -57,6 +58,7 @@ class EscalationView:
     updated_at: datetime
     version: int
     evidence: tuple[EvidenceView, ...] = ()
+    withdrawn_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, exists, false, func, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from schemas.escalation import EscalationMessage
+from schemas.escalation import EscalationMessage, Evidence
 from services.db.models import Escalation, EvidenceRow
 from services.db.types import utcnow
-from services.db.upsert import insert_if_absent, insert_ignoring_conflicts
+from services.escalations.merge import Clash, key_of, merge
 from services.escalations.model import (
     ApplyResult,
     EscalationFilter,
@@ -37,9 +38,9 @@ class SqlEscalationStore:
         with self._sessions.begin() as session:
             for message in messages:
                 outcome, escalation_id = _apply_one(session, message)
-                if outcome == "opened":
+                if outcome == "opened" and escalation_id is not None:
                     opened.append(escalation_id)
-                elif outcome == "updated":
+                elif outcome == "updated" and escalation_id is not None:
                     updated.append(escalation_id)
                 else:
                     unchanged += 1
@@ -70,66 +71,113 @@ class SqlEscalationStore:
             return _view(row) if row else None
 
 
-def _apply_one(session: Session, message: EscalationMessage) -> tuple[str, int]:
-    now = utcnow()
-    fresh = insert_if_absent(
-        session,
-        Escalation.__table__,  # type: ignore[arg-type]
-        {
-            "dedup_key": message.dedup_key,
-            "rule": message.rule,
-            "title": message.title,
-            "severity": message.severity,
-            "status": Status.OPEN.value,
-            "buurt": message.buurt,
-            "subject": message.subject,
-            "organisations": sorted(message.organisations),
-            "policies": [policy.model_dump(mode="json") for policy in message.policies],
-            "opened_at": message.opened_at,
-            "created_at": now,
-            "updated_at": now,
-            "version": 1,
-        },
-        ("dedup_key",),
-    )
-    escalation = session.scalars(
+def _apply_one(session: Session, message: EscalationMessage) -> tuple[str, int | None]:
+    row = session.scalars(
         select(Escalation).where(Escalation.dedup_key == message.dedup_key).with_for_update()
-    ).one()
-    known = {
-        (source, event_id)
-        for source, event_id in session.execute(
-            select(EvidenceRow.source, EvidenceRow.event_id).where(EvidenceRow.escalation_id == escalation.id)
-        )
-    }
-    new_rows = [
-        {
-            "escalation_id": escalation.id,
-            "event_id": item.id,
-            "source": item.source,
-            "org": item.org,
-            "type": item.type,
-            "label": item.label_nl,
-            "time": item.time,
-            "added_at": now,
+    ).one_or_none()
+    rows: dict[tuple[str, str], EvidenceRow] = {}
+    existing: Clash | None = None
+    if row is not None:
+        rows = {
+            (item.org, item.event_id): item
+            for item in session.scalars(select(EvidenceRow).where(EvidenceRow.escalation_id == row.id))
         }
-        for item in message.evidence
-        if (item.source, item.id) not in known
-    ]
-    insert_ignoring_conflicts(
-        session,
-        EvidenceRow.__table__,  # type: ignore[arg-type]
-        new_rows,
-        ("escalation_id", "source", "event_id"),
+        existing = _clash(row, [item for item in rows.values() if item.retracted_at is None])
+    change = merge(existing, message)
+    if row is None:
+        if change.clash.withdrawn:
+            return "unchanged", None
+        return "opened", _insert(session, change.clash, _policies(message))
+    if not change.changed:
+        return "unchanged", row.id
+    now = utcnow()
+    named = {key_of(item): item for item in message.evidence}
+    for key in change.added:
+        item = rows.get(key)
+        if item is not None:
+            item.retracted_at = None
+        else:
+            session.add(_evidence_row(row.id, named[key], now))
+    for key in change.retracted:
+        rows[key].retracted_at = now
+    clash = change.clash
+    row.opened_at = clash.opened_at
+    row.buurt = clash.buurt
+    row.organisations = clash.organisations or row.organisations
+    row.policies = _policies(message)
+    if change.withdrawn_changed:
+        row.withdrawn_at = now if clash.withdrawn else None
+        if clash.withdrawn and row.status == Status.OPEN.value:
+            row.status = Status.WITHDRAWN.value
+        elif not clash.withdrawn and row.status == Status.WITHDRAWN.value:
+            row.status = Status.OPEN.value
+    row.updated_at = now
+    row.version += 1
+    return "updated", row.id
+
+
+def _policies(message: EscalationMessage) -> list[dict[str, Any]]:
+    return [policy.model_dump(mode="json") for policy in message.policies]
+
+
+def _insert(session: Session, clash: Clash, policies: list[dict[str, Any]]) -> int:
+    now = utcnow()
+    row = Escalation(
+        dedup_key=clash.dedup_key,
+        rule=clash.rule,
+        title=clash.title,
+        severity=clash.severity,
+        status=Status.OPEN.value,
+        buurt=clash.buurt,
+        subject=clash.subject,
+        organisations=clash.organisations,
+        policies=policies,
+        opened_at=clash.opened_at,
+        created_at=now,
+        updated_at=now,
+        version=1,
     )
-    if fresh:
-        return "opened", escalation.id
-    if not new_rows:
-        return "unchanged", escalation.id
-    escalation.organisations = sorted(set(escalation.organisations) | set(message.organisations))
-    escalation.opened_at = min(escalation.opened_at, message.opened_at)
-    escalation.updated_at = now
-    escalation.version += 1
-    return "updated", escalation.id
+    session.add(row)
+    session.flush()
+    session.add_all(_evidence_row(row.id, item, now) for item in clash.evidence.values())
+    return row.id
+
+
+def _evidence_row(escalation_id: int, item: Evidence, now: datetime) -> EvidenceRow:
+    return EvidenceRow(
+        escalation_id=escalation_id,
+        event_id=item.id,
+        source=item.source,
+        org=item.org,
+        type=item.type,
+        label=item.label_nl,
+        time=item.time,
+        added_at=now,
+    )
+
+
+def _clash(row: Escalation, evidence: list[EvidenceRow]) -> Clash:
+    return Clash(
+        dedup_key=row.dedup_key,
+        rule=row.rule,
+        title=row.title,
+        severity=row.severity,
+        subject=row.subject,
+        buurt=row.buurt,
+        opened_at=row.opened_at,
+        evidence={
+            (item.org, item.event_id): Evidence(
+                id=item.event_id,
+                source=item.source,
+                org=item.org,
+                type=item.type,
+                time=item.time,
+                label_nl=item.label,
+            )
+            for item in evidence
+        },
+        withdrawn=row.withdrawn_at is not None,
+    )
 
 
 def _scope_conditions(scope: Scope) -> list[ColumnElement[bool]]:
@@ -138,7 +186,11 @@ def _scope_conditions(scope: Scope) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if scope.org is not None:
         conditions.append(
-            exists().where(EvidenceRow.escalation_id == Escalation.id, EvidenceRow.org == scope.org)
+            exists().where(
+                EvidenceRow.escalation_id == Escalation.id,
+                EvidenceRow.org == scope.org,
+                EvidenceRow.retracted_at.is_(None),
+            )
         )
     if scope.buurten:
         conditions.append(Escalation.buurt.in_(sorted(scope.buurten)))
@@ -164,7 +216,11 @@ def _filter_conditions(query: EscalationFilter) -> list[ColumnElement[bool]]:
         conditions.append(Escalation.subject == query.subject)
     if query.org:
         conditions.append(
-            exists().where(EvidenceRow.escalation_id == Escalation.id, EvidenceRow.org == query.org)
+            exists().where(
+                EvidenceRow.escalation_id == Escalation.id,
+                EvidenceRow.org == query.org,
+                EvidenceRow.retracted_at.is_(None),
+            )
         )
     return conditions
 
@@ -197,4 +253,5 @@ def _view(row: Escalation) -> EscalationView:
         updated_at=row.updated_at,
         version=row.version,
         evidence=evidence,
+        withdrawn_at=row.withdrawn_at,
     )

@@ -1,10 +1,14 @@
 """The faust app of the processor: the rule engine on `buurt.events`, state per subject in a table.
 
 Agent concurrency is 1 (with more, faust can commit an offset past an event still in flight and lose it
-on a restart). For every event: load the subject's state, apply the engine, send the escalations and
-wait for the broker's acknowledgement, and only then write the new state. A crash in between makes the
-event come back; the state does not hold it yet, so the escalations are sent again and the sink's
-idempotency (by dedup key and evidence id) absorbs the repeat.
+on a restart). For every event: load the subject's state, apply the engine with the wall clock, send the
+escalation messages and write the new state. faust flushes its producer (changelog and messages) before
+it commits the event's offset; after a crash the event comes back, and if its state was saved but its
+messages were lost, the state now holds it: the engine then republishes everything it published about the
+subject, and the sink's merge (by dedup key and evidence id) absorbs the repeat.
+
+Clock records (header `wijkbrug-control: clock`) on `buurt.events` bring the wall clock to each partition
+(see services.processor.deadlines): they conclude absences whose deadline passed with nothing arriving.
 """
 
 from __future__ import annotations
@@ -20,32 +24,53 @@ import faust
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from schemas.deadletter import Origin, dead_letter
+from schemas.escalation import EscalationMessage
 from schemas.issues import Issue
-from services.broker.records import CONTENT_TYPE_HEADER, dumps
+from services.broker.records import CONTENT_TYPE_HEADER, dumps, header
 from services.broker.topics import RULE_STATE_TABLE, Topology
+from services.processor.deadlines import DeadlineIndex
 from services.processor.transport import SCHEME
-from services.rules.engine import RuleEngine
-from services.rules.facts import subject_event_from_wire
+from services.rules.engine import Outcome, RuleEngine
+from services.rules.facts import subject_event_from_wire, to_micros
 from services.rules.state import SubjectState
 from services.telemetry.tracing import context_from_headers, record_headers, tracer
 
 log = logging.getLogger(__name__)
 
 PRODUCER = "processor.rules"
+CONTROL_HEADER = "wijkbrug-control"
+CLOCK = b"clock"
+PARTITION_KEY = "p"
 
 
 @dataclass
 class ProcessorCounters:
-    """What the rules stage did, for heartbeats and tests."""
+    """What the rules stage did, for heartbeats, tests and benchmarks."""
 
+    seen: int = 0
     evaluated: int = 0
     escalations: int = 0
+    withdrawals: int = 0
+    too_late: int = 0
+    duplicates: int = 0
+    ticks: int = 0
+    expired: int = 0
     failed: int = 0
+
+
+@dataclass
+class Processor:
+    """The faust app and what the worker needs of it."""
+
+    app: faust.App
+    counters: ProcessorCounters
+    events: Any
+    index: DeadlineIndex
 
 
 def create_processor_app(
     *, bootstrap: str, topology: Topology, engine: RuleEngine, data_dir: Path, store: str = "memory://"
-) -> tuple[faust.App, ProcessorCounters]:
+) -> Processor:
     """A faust app running `engine` over `topology.events`."""
     app = faust.App(
         topology.processor_app_id,
@@ -90,26 +115,77 @@ def create_processor_app(
         schema=faust.Schema(key_type=str, key_serializer="json", value_serializer="json"),
     )
     counters = ProcessorCounters()
+    index = DeadlineIndex()
 
-    async def evaluate(event: Any) -> None:
-        document = json.loads(event.value)
-        if not engine.interested(str(document.get("type"))):
-            return
-        subject_event = subject_event_from_wire(document)
-        subject = subject_event.subject
-        state = SubjectState.from_json(table.get(subject))
-        changed, messages = engine.apply(state, subject_event, emitted_at=datetime.now(UTC))
+    async def publish(messages: list[EscalationMessage]) -> None:
+        # Buffered, not awaited one by one: faust flushes its producer (changelog and these records)
+        # before it commits an offset, and an event that comes back after a crash republishes.
         for message in messages:
-            delivery = await escalations.send(
+            await escalations.send(
                 key=message.buurt.encode("ascii"),
                 value=dumps(message.model_dump(mode="json")),
                 headers=[(CONTENT_TYPE_HEADER, b"application/json"), *record_headers()],
             )
-            await delivery
-        if changed:
-            table[subject] = state.to_json()
+            if message.withdrawn:
+                counters.withdrawals += 1
+            else:
+                counters.escalations += 1
+
+    def save(subject: str, state: SubjectState, outcome: Outcome, partition: int) -> None:
+        if outcome.expired:
+            counters.expired += 1
+            if table.get(subject) is not None:
+                del table[subject]
+            index.schedule(partition, subject, None)
+            return
+        if outcome.changed:
+            document = state.to_json()
+            document[PARTITION_KEY] = partition
+            table[subject] = document
+        index.schedule(partition, subject, outcome.wakeup)
+
+    async def evaluate(event: Any) -> None:
+        counters.seen += 1
+        document = json.loads(event.value)
+        if not engine.interested(str(document.get("type"))):
+            return
+        subject_event = subject_event_from_wire(document, engine.data_fields)
+        subject = subject_event.subject
+        state = SubjectState.from_json(table.get(subject))
+        now = datetime.now(UTC)
+        clock = to_micros(now)
+        outcome = engine.apply(state, subject_event, clock=clock, emitted_at=now)
+        if outcome.too_late:
+            counters.too_late += 1
+        if outcome.duplicate:
+            counters.duplicates += 1
+            await publish(engine.republish(state, subject, clock=clock, emitted_at=now))
+        await publish(outcome.messages)
+        save(subject, state, outcome, event.message.partition)
         counters.evaluated += 1
-        counters.escalations += len(messages)
+
+    async def tick(partition: int) -> None:
+        counters.ticks += 1
+        now = datetime.now(UTC)
+        clock = to_micros(now)
+        if not index.built(partition):
+            index.build(
+                partition,
+                (
+                    (subject, document)
+                    for subject, document in table.items()
+                    if isinstance(document, dict) and document.get(PARTITION_KEY) == partition
+                ),
+                lambda document: engine.wakeup(SubjectState.from_json(document), clock),
+            )
+        for subject in index.due(partition, clock):
+            document = table.get(subject)
+            if not isinstance(document, dict) or document.get(PARTITION_KEY) != partition:
+                continue
+            state = SubjectState.from_json(document)
+            outcome = engine.advance(state, subject, clock=clock, emitted_at=now)
+            await publish(outcome.messages)
+            save(subject, state, outcome, partition)
 
     async def reject(event: Any, error: Exception) -> None:
         message = event.message
@@ -140,6 +216,9 @@ def create_processor_app(
     @app.agent(events, concurrency=1, name="rules")
     async def rules(stream: Any) -> None:
         async for event in stream.events():
+            if header(event.message.headers, CONTROL_HEADER) == CLOCK.decode():
+                await tick(event.message.partition)
+                continue
             with tracer().start_as_current_span(
                 "evaluate rules",
                 context=context_from_headers(event.message.headers),
@@ -155,4 +234,17 @@ def create_processor_app(
                     log.exception("rule engine failed on %s; dead-lettered", event.message.topic)
                     await reject(event, error)
 
-    return app, counters
+    return Processor(app=app, counters=counters, events=events, index=index)
+
+
+async def send_clock(processor: Processor, topic: str) -> int:
+    """One clock record to every partition of `topic` that this worker owns; returns how many."""
+    partitions = sorted(tp.partition for tp in processor.app.consumer.assignment() if tp.topic == topic)
+    for partition in partitions:
+        await processor.events.send(
+            key=None,
+            value=b"{}",
+            partition=partition,
+            headers=[(CONTROL_HEADER, CLOCK)],
+        )
+    return len(partitions)

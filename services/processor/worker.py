@@ -6,6 +6,7 @@ import asyncio
 import os
 import socket
 from dataclasses import asdict
+from datetime import timedelta
 from typing import Any
 
 import faust
@@ -21,7 +22,7 @@ from services.geo.registry import BuurtRegistry
 from services.geo.store import SqlBuurtStore
 from services.health.heartbeats import READY, STARTING, SqlHeartbeatStore
 from services.logs import configure_logging
-from services.processor.app import create_processor_app
+from services.processor.app import create_processor_app, send_clock
 from services.processor.orgs import OrganisationCache
 from services.processor.router_service import RouterService
 from services.processor.routing import Router
@@ -30,6 +31,8 @@ from services.rules.loader import load_rules
 from services.telemetry.tracing import configure_tracing
 
 COMPONENT = "processor"
+CLOCK_INTERVAL_S = 1.0
+STORES = {"memory": "memory://", "rocksdb": "rocksdb://"}
 
 
 def build_worker(settings: Settings) -> faust.Worker:
@@ -45,15 +48,24 @@ def build_worker(settings: Settings) -> faust.Worker:
     topology = Topology.from_settings(settings)
     # Before faust touches them (a broker that auto-creates topics would pick its own partition counts).
     ensure_topics(bootstrap, topology.core_specs())
-    rule_engine = RuleEngine(load_rules(settings.rules_dir))
-    app, counters = create_processor_app(
-        bootstrap=bootstrap, topology=topology, engine=rule_engine, data_dir=settings.data_dir
+    rule_engine = RuleEngine(
+        load_rules(settings.rules_dir),
+        allowed_lateness=timedelta(days=settings.rules_allowed_lateness_days),
     )
+    processor = create_processor_app(
+        bootstrap=bootstrap,
+        topology=topology,
+        engine=rule_engine,
+        data_dir=settings.data_dir,
+        store=STORES[settings.state_store],
+    )
+    app, counters = processor.app, processor.counters
     router_service = RouterService(
         bootstrap=bootstrap, topology=topology, router=Router(topology, registry, organisations.get)
     )
     instance = f"{socket.gethostname()}:{os.getpid()}"
     stop = asyncio.Event()
+    assignment: set[Any] = set()
 
     async def route() -> None:
         try:
@@ -61,10 +73,21 @@ def build_worker(settings: Settings) -> faust.Worker:
         finally:
             stop.set()
 
+    async def clock() -> None:
+        current = set(app.consumer.assignment())
+        if current != assignment:
+            # Partitions moved: the deadline index is rebuilt from the table on the next tick.
+            processor.index.clear()
+            assignment.clear()
+            assignment.update(current)
+        if not app.rebalancing:
+            await send_clock(processor, topology.events)
+
     async def heartbeat() -> None:
         ready = not app.rebalancing and router_service.consumer.joined
         detail: dict[str, Any] = {
             **asdict(counters),
+            "partitions": sum(1 for tp in app.consumer.assignment() if tp.topic == topology.events),
             "routed": router_service.routed,
             "dead_lettered": router_service.dead_lettered,
             "router_lag": await router_service.consumer.lag(),
@@ -72,8 +95,8 @@ def build_worker(settings: Settings) -> faust.Worker:
         await asyncio.to_thread(heartbeats.beat, COMPONENT, instance, READY if ready else STARTING, detail)
 
     app.task(route)
+    app.timer(CLOCK_INTERVAL_S)(clock)
     app.timer(settings.heartbeat_interval_s)(heartbeat)
-
     return faust.Worker(app, loglevel=settings.log_level, quiet=True, redirect_stdouts=False)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from importlib.resources import files
-from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import yaml
@@ -14,17 +13,18 @@ from services.rules.errors import RuleFileError, RulePackError
 from services.rules.model import RuleSpec
 
 RULE_SUFFIXES = (".yaml", ".yml")
+PATTERN_KINDS = frozenset({"overlap", "pair", "distinct", "absence", "single"})
 
 
-def default_pack_dir() -> Traversable:
+def default_pack_dir() -> Path:
     """The directory of the default rule pack inside the package."""
-    return files("services.rules") / "packs" / "default"
+    return Path(str(files("services.rules") / "packs" / "default"))
 
 
-def load_rules(directory: Path | Traversable | None = None) -> list[RuleSpec]:
+def load_rules(directory: Path | None = None) -> list[RuleSpec]:
     """Every rule in `directory` (default: the shipped pack), sorted by id; errors name file, rule, field."""
     source = directory if directory is not None else default_pack_dir()
-    if isinstance(source, Path) and not source.is_dir():
+    if not source.is_dir():
         raise RuleFileError(source, "is not a directory of rule files")
     entries = sorted(
         (entry for entry in source.iterdir() if entry.name.endswith(RULE_SUFFIXES)), key=lambda e: e.name
@@ -63,7 +63,7 @@ def load_rule_text(text: str, path: str) -> RuleSpec:
 
 def _is_union_tag(part: object) -> bool:
     # pydantic puts the discriminator value into the error location ("pattern.overlap.first").
-    return part in {"overlap"}
+    return part in PATTERN_KINDS
 
 
 def rule_ids(rules: Sequence[RuleSpec]) -> list[str]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -116,6 +117,7 @@ class Supervisor:
                 self._bootstrap = self.settings.kafka_bootstrap
                 self._create_topics(deployment_orgs(deployment.sessions))
             else:
+                self._forget_local_state()
                 self._broker = EmbeddedBroker(
                     port=self.settings.broker_port, log_file=self.logs / "broker.log"
                 )
@@ -124,6 +126,10 @@ class Supervisor:
                 announce_embedded(self.settings, self._bootstrap)
         finally:
             deployment.close()
+
+    def _forget_local_state(self) -> None:
+        """A new embedded broker starts empty: local rule state (RocksDB) from before would not match it."""
+        shutil.rmtree(self.settings.data_dir / "faust", ignore_errors=True)
 
     def _create_topics(self, orgs: list[str]) -> None:
         ensure_topics(self._bootstrap, self.topology.all_specs(orgs))
@@ -141,8 +147,16 @@ class Supervisor:
         python = sys.executable
         cli = [python, "-m", "services.cli.main"]
         data_dir = ["--data-dir", str(self.settings.data_dir)]
+        processors = [
+            Child(
+                f"processor-{number}" if number > 1 else "processor",
+                [*cli, "processor", *data_dir],
+                WORKER_GRACE_S,
+            )
+            for number in range(1, self.settings.processors + 1)
+        ]
         self._children = [
-            Child("processor", [*cli, "processor", *data_dir], WORKER_GRACE_S),
+            *processors,
             Child("sink", [*cli, "sink", *data_dir], WORKER_GRACE_S),
             Child(
                 "gateway",
@@ -195,11 +209,12 @@ class Supervisor:
         if self._broker is None:
             return
         log.warning("the embedded broker died; restarting it and refilling it from the journal")
-        workers = [child for child in self._children if child.name in {"processor", "sink"}]
+        workers = [child for child in self._children if child.name != "gateway"]
         for child in workers:
             if child.process is not None:
                 stop(child.process, child.grace_s)
                 child.process = None
+        self._forget_local_state()
         while not self._stop.is_set():
             try:
                 self._broker.start()
@@ -223,8 +238,7 @@ class Supervisor:
     # stopping ------------------------------------------------------------------------------------
 
     def _shutdown(self) -> None:
-        order = {"gateway": 0, "processor": 1, "sink": 1}
-        for child in sorted(self._children, key=lambda c: order.get(c.name, 2)):
+        for child in sorted(self._children, key=lambda c: c.name != "gateway"):
             if child.process is not None:
                 status = stop(child.process, child.grace_s)
                 log.info("stopped %s (status %s)", child.name, status)

@@ -48,7 +48,7 @@ def test_the_traceparent_travels_from_ingest_to_the_escalation(hub: Hub) -> None
     # The eviction must complete the clash: send it once the debt assistance is on buurt.events.
     eventually(
         lambda: [
-            r for r in _records(bootstrap, f"{prefix}buurt.events") if json.loads(r.value)["id"] == debt["id"]
+            r for r in _records(bootstrap, f"{prefix}buurt.events") if json.loads(r.value).get("id") == debt["id"]
         ],
         what="the debt assistance routed",
     )
@@ -58,10 +58,10 @@ def test_the_traceparent_travels_from_ingest_to_the_escalation(hub: Hub) -> None
     inbound = [
         r
         for r in _records(bootstrap, f"{prefix}wijkbrug.inbound.{housing}")
-        if json.loads(r.value)["id"] == eviction["id"]
+        if json.loads(r.value).get("id") == eviction["id"]
     ]
     routed = [
-        r for r in _records(bootstrap, f"{prefix}buurt.events") if json.loads(r.value)["id"] == eviction["id"]
+        r for r in _records(bootstrap, f"{prefix}buurt.events") if json.loads(r.value).get("id") == eviction["id"]
     ]
     escalated = [
         r
@@ -80,6 +80,6 @@ def test_the_traceparent_travels_from_ingest_to_the_escalation(hub: Hub) -> None
     debt_inbound = [
         r
         for r in _records(bootstrap, f"{prefix}wijkbrug.inbound.{social}")
-        if json.loads(r.value)["id"] == debt["id"]
+        if json.loads(r.value).get("id") == debt["id"]
     ]
     assert _trace(debt_inbound[0])[0] != trace_in  # every event has a trace of its own

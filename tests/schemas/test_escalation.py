@@ -110,3 +110,22 @@ def test_evidence_from_event() -> None:
     assert item.label_nl == "Huurachterstand gesignaleerd"
     assert item.time == datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
     assert PolicyRef(domain=Domain.SOCIAL, reference="Wgs", text="Vroegsignalering").domain is Domain.SOCIAL
+
+
+def test_a_withdrawal_carries_no_evidence() -> None:
+    withdrawal = EscalationMessage.model_validate(message(evidence=[], organisations=[], withdrawn=True))
+
+    assert (withdrawal.withdrawn, withdrawal.evidence, withdrawal.complete_since) == (True, [], None)
+    with pytest.raises(ValidationError, match="a withdrawn escalation carries no evidence"):
+        EscalationMessage.model_validate(message(withdrawn=True))
+    with pytest.raises(ValidationError, match="needs at least one evidence event"):
+        EscalationMessage.model_validate(message(evidence=[]))
+
+
+def test_complete_since_round_trips() -> None:
+    escalation = EscalationMessage.model_validate(message(complete_since="2025-01-01T01:00:00+01:00"))
+
+    assert escalation.complete_since == datetime(2025, 1, 1, tzinfo=UTC)
+    assert escalation.model_dump(mode="json")["complete_since"] == "2025-01-01T00:00:00Z"
+    assert EscalationMessage.model_validate_json(escalation.model_dump_json()) == escalation
+    assert EscalationMessage.model_validate(message()).model_dump(mode="json")["complete_since"] is None

@@ -91,6 +91,11 @@ class Hub:
         items: list[dict[str, Any]] = response.json()["items"]
         return items
 
+    def health(self) -> dict[str, Any]:
+        """The body of GET /healthz (whatever its status)."""
+        body: dict[str, Any] = httpx.get(f"{self.base_url}/healthz", timeout=10).json()
+        return body
+
     def log(self, name: str) -> str:
         path = self.data_dir / "logs" / f"{name}.log"
         return path.read_text(errors="replace") if path.exists() else ""

@@ -1,69 +1,27 @@
-"""SqlEscalationStore: idempotent apply by dedup key, filtered and paged lists, and what each scope shows."""
+"""SqlEscalationStore: each message is the whole truth for its dedup key; lists, filters and scopes."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from schemas.escalation import EscalationMessage, Evidence, PolicyRef
+from schemas.escalation import PolicyRef
 from schemas.identifiers import Domain, source_for
 from services.db.engine import create_db_engine, create_session_factory
 from services.db.models import Escalation, EvidenceRow
 from services.escalations.model import EscalationFilter, Scope, Severity, Status
 from services.escalations.sql import SqlEscalationStore
 from tests.support.databases import DatabaseFactory
+from tests.support.escalations import CENTRUM, NOORD, T0, TYPES, day, evidence, message
 
 pytestmark = pytest.mark.db
 
-T0 = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
-NOORD = "BU0363NA01"
-CENTRUM = "BU0363AD05"
 EVERYTHING = Scope(everything=True)
-
-TYPES = {
-    "woco": ("nl.wijkbrug.housing.eviction.summoned", "Dagvaarding ontruiming"),
-    "gemeente": ("nl.wijkbrug.social.debt_assistance.started", "Schuldhulp gestart"),
-    "politie": ("nl.wijkbrug.safety.enforcement.action", "Handhaving"),
-}
-
-
-def evidence(event_id: str, org: str, time: datetime) -> Evidence:
-    event_type, label = TYPES[org]
-    return Evidence(id=event_id, source=source_for(org), org=org, type=event_type, time=time, label_nl=label)
-
-
-def message(
-    dedup_key: str,
-    items: Sequence[Evidence],
-    *,
-    rule: str = "eviction-during-debt-assistance",
-    subject: str = "hh:household0001",
-    buurt: str = CENTRUM,
-    severity: str = "high",
-    opened_at: datetime | None = None,
-) -> EscalationMessage:
-    return EscalationMessage.model_validate(
-        {
-            "dedup_key": dedup_key,
-            "rule": rule,
-            "title": f"{rule} for {subject}",
-            "severity": severity,
-            "subject": subject,
-            "buurt": buurt,
-            "opened_at": opened_at or max(item.time for item in items),
-            "organisations": [item.org for item in items],
-            "evidence": list(items),
-            "policies": [
-                PolicyRef(domain=Domain.HOUSING, reference="huurbeleid-4.2", text="Ontruiming na dagvaarding")
-            ],
-            "emitted_at": T0 + timedelta(days=30),
-        }
-    )
 
 
 #: The tables this store writes, children first; emptied before every test.
@@ -95,6 +53,11 @@ def store(sessions: sessionmaker[Session]) -> SqlEscalationStore:
 def _evidence_rows(sessions: sessionmaker[Session]) -> int:
     with sessions() as session:
         return session.scalar(select(func.count()).select_from(EvidenceRow)) or 0
+
+
+def _retracted(sessions: sessionmaker[Session]) -> set[str]:
+    with sessions() as session:
+        return set(session.scalars(select(EvidenceRow.event_id).where(EvidenceRow.retracted_at.is_not(None))))
 
 
 # apply ----------------------------------------------------------------------------------------------
@@ -171,19 +134,154 @@ def test_extra_evidence_updates_the_escalation(store: SqlEscalationStore) -> Non
     assert after.status is Status.OPEN
 
 
-def test_an_update_with_a_later_opened_at_keeps_the_earliest(store: SqlEscalationStore) -> None:
+def test_each_message_is_the_whole_truth(store: SqlEscalationStore, sessions: sessionmaker[Session]) -> None:
     (escalation_id,) = store.apply([message("k1", [evidence("e1", "woco", T0)], opened_at=T0)]).opened
 
-    store.apply([message("k1", [evidence("e2", "politie", T0 + timedelta(days=9))])])
-    store.apply([message("k1", [evidence("e3", "gemeente", T0 + timedelta(days=5))])])
+    store.apply([message("k1", [evidence("e2", "politie", day(9))])])
+    store.apply([message("k1", [evidence("e2", "politie", day(9)), evidence("e3", "gemeente", day(5))])])
 
     view = store.get(escalation_id, EVERYTHING)
     assert view is not None
-    assert view.opened_at == T0
-    assert view.version == 3
+    assert [item.event_id for item in view.evidence] == ["e3", "e2"], "e1 is retracted, by event time"
+    assert view.opened_at == day(9), "the opening is the message's: the engine sees everything"
+    assert view.organisations == ("gemeente", "politie")
+    assert (view.version, view.status, view.withdrawn_at) == (3, Status.OPEN, None)
+    assert _retracted(sessions) == {"e1"}
+
+
+def test_a_retracted_event_named_again_is_current_again(
+    store: SqlEscalationStore, sessions: sessionmaker[Session]
+) -> None:
+    both = message("k1", [evidence("e1", "woco", T0), evidence("e2", "gemeente", day(1))])
+    (escalation_id,) = store.apply([both]).opened
+    store.apply([message("k1", [evidence("e2", "gemeente", day(1))])])
+    assert _retracted(sessions) == {"e1"}
+
+    result = store.apply([both])
+
+    assert result.updated == (escalation_id,)
+    view = store.get(escalation_id, EVERYTHING)
+    assert view is not None
+    assert [item.event_id for item in view.evidence] == ["e1", "e2"]
+    assert _retracted(sessions) == set()
+    assert _evidence_rows(sessions) == 2, "no second row for e1"
+
+
+def test_complete_since_keeps_older_evidence_and_the_older_opening(
+    store: SqlEscalationStore, sessions: sessionmaker[Session]
+) -> None:
+    first = message(
+        "k1", [evidence("e1", "woco", T0), evidence("e2", "gemeente", day(10))], opened_at=day(10)
+    )
+    (escalation_id,) = store.apply([first]).opened
+
+    pruned = message("k1", [evidence("e3", "politie", day(20))], opened_at=day(20), complete_since=day(15))
+    result = store.apply([pruned])
+
+    assert result.updated == (escalation_id,)
+    view = store.get(escalation_id, EVERYTHING)
+    assert view is not None
+    assert [item.event_id for item in view.evidence] == ["e1", "e2", "e3"], "older than complete_since"
+    assert view.opened_at == day(10), "the older opening stands outside what the engine still sees"
     assert view.organisations == ("gemeente", "politie", "woco")
-    # Evidence is the union of everything seen, ordered by event time.
-    assert [item.event_id for item in view.evidence] == ["e1", "e3", "e2"]
+    assert _retracted(sessions) == set()
+
+
+def test_complete_since_does_not_protect_newer_evidence(
+    store: SqlEscalationStore, sessions: sessionmaker[Session]
+) -> None:
+    first = message("k1", [evidence("e1", "woco", T0), evidence("e2", "gemeente", day(10))])
+    (escalation_id,) = store.apply([first]).opened
+
+    store.apply([message("k1", [evidence("e3", "politie", day(20))], complete_since=day(10))])
+
+    view = store.get(escalation_id, EVERYTHING)
+    assert view is not None
+    assert [item.event_id for item in view.evidence] == ["e1", "e3"]
+    assert _retracted(sessions) == {"e2"}
+
+
+def test_a_withdrawal_withdraws_an_open_escalation(store: SqlEscalationStore) -> None:
+    (escalation_id,) = store.apply(
+        [message("k1", [evidence("e1", "woco", T0), evidence("e2", "gemeente", T0)])]
+    ).opened
+    before = store.get(escalation_id, EVERYTHING)
+    assert before is not None
+
+    result = store.apply([message("k1", [])])
+
+    assert (result.opened, result.updated, result.unchanged) == ((), (escalation_id,), 0)
+    view = store.get(escalation_id, EVERYTHING)
+    assert view is not None
+    assert view.status is Status.WITHDRAWN
+    assert view.withdrawn_at is not None and view.withdrawn_at >= before.updated_at
+    assert view.evidence == ()
+    assert view.organisations == before.organisations, "whom it was about stays visible"
+    assert (view.opened_at, view.buurt, view.version) == (before.opened_at, before.buurt, before.version + 1)
+    assert store.list(EscalationFilter(status=(Status.OPEN,)), EVERYTHING).total == 0
+    assert store.list(EscalationFilter(status=(Status.WITHDRAWN,)), EVERYTHING).total == 1
+    assert store.apply([message("k1", [])]).unchanged == 1, "a second withdrawal changes nothing"
+
+
+def test_new_evidence_un_withdraws(store: SqlEscalationStore) -> None:
+    (escalation_id,) = store.apply([message("k1", [evidence("e1", "woco", T0)])]).opened
+    store.apply([message("k1", [])])
+
+    result = store.apply([message("k1", [evidence("e5", "politie", day(40))])])
+
+    assert result.updated == (escalation_id,)
+    view = store.get(escalation_id, EVERYTHING)
+    assert view is not None
+    assert (view.status, view.withdrawn_at) == (Status.OPEN, None)
+    assert [item.event_id for item in view.evidence] == ["e5"]
+    assert view.opened_at == day(40)
+
+
+@pytest.mark.parametrize("status", [Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.DECIDED, Status.RESOLVED])
+def test_a_withdrawal_keeps_the_taskforces_status(
+    store: SqlEscalationStore, sessions: sessionmaker[Session], status: Status
+) -> None:
+    (escalation_id,) = store.apply([message("k1", [evidence("e1", "woco", T0)])]).opened
+    with sessions.begin() as session:
+        session.execute(update(Escalation).where(Escalation.id == escalation_id).values(status=status.value))
+
+    store.apply([message("k1", [])])
+    withdrawn = store.get(escalation_id, EVERYTHING)
+    store.apply([message("k1", [evidence("e2", "gemeente", day(1))])])
+    again = store.get(escalation_id, EVERYTHING)
+
+    assert withdrawn is not None and again is not None
+    assert (withdrawn.status, withdrawn.withdrawn_at is not None) == (status, True)
+    assert (again.status, again.withdrawn_at) == (status, None)
+
+
+def test_a_withdrawal_of_an_unknown_key_creates_nothing(
+    store: SqlEscalationStore, sessions: sessionmaker[Session]
+) -> None:
+    result = store.apply([message("never-opened", [])])
+
+    assert (result.opened, result.updated, result.unchanged) == ((), (), 1)
+    assert store.list(EscalationFilter(), EVERYTHING).total == 0
+    assert _evidence_rows(sessions) == 0
+
+
+def test_policies_are_stored_and_replaced_by_newer_ones(store: SqlEscalationStore) -> None:
+    social = PolicyRef(domain=Domain.SOCIAL, reference="Wgs art. 4", text="Stabiliseren.")
+    (escalation_id,) = store.apply([message("k1", [evidence("e1", "woco", T0)], policies=[social])]).opened
+    opened = store.get(escalation_id, EVERYTHING)
+
+    store.apply([message("k1", [evidence("e1", "woco", T0), evidence("e2", "gemeente", T0)])])
+    updated = store.get(escalation_id, EVERYTHING)
+    store.apply([message("k1", [evidence("e1", "woco", T0)], policies=[])])
+    without = store.get(escalation_id, EVERYTHING)
+
+    assert opened is not None and updated is not None and without is not None
+    assert opened.policies == ({"domain": "social", "reference": "Wgs art. 4", "text": "Stabiliseren."},)
+    assert updated.policies == (
+        {"domain": "housing", "reference": "huurbeleid-4.2", "text": "Ontruiming na dagvaarding"},
+    )
+    # A message is the rule's whole truth: a rule without policies (any more) has none.
+    assert without.policies == ()
 
 
 def test_one_batch_can_open_update_and_repeat(
@@ -246,7 +344,11 @@ def seeded(databases: DatabaseFactory) -> Iterator[Seeded]:
         [
             message(
                 "evict-1",
-                [evidence("evict-1-politie", "politie", T0 + timedelta(days=20))],
+                [
+                    evidence("evict-1-woco", "woco", T0),
+                    evidence("evict-1-gemeente", "gemeente", T0),
+                    evidence("evict-1-politie", "politie", T0 + timedelta(days=20)),
+                ],
                 subject="hh:household0001",
             )
         ]

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from schemas.escalation import EscalationMessage
-from services.rules.engine import RuleEngine
 from services.rules.errors import RuleFileError, RulePackError
-from services.rules.facts import Fact, SubjectEvent
 from services.rules.loader import default_pack_dir, load_rule_text, load_rules, rule_ids
-from services.rules.state import SubjectState
 
 DEFAULT_RULE = "eviction-during-debt-assistance"
 
@@ -63,6 +58,29 @@ def test_the_default_pack_loads() -> None:
         "nl.wijkbrug.housing.eviction.summoned",
         "nl.wijkbrug.housing.eviction.scheduled",
     } <= rule.event_types()
+
+
+#: PRODUCT.md, "Default rule pack": id -> (severity, pattern kind, subject kinds, dedup key).
+PRODUCT_PACK = {
+    "eviction-during-debt-assistance": ("high", "overlap", ["hh"], "{rule}:{subject}"),
+    "house-closure-with-youth-care": ("high", "overlap", ["hh"], "{rule}:{subject}"),
+    "benefit-stop-after-arrears": ("medium", "pair", ["hh"], "{rule}:{subject}"),
+    "stacked-interventions": ("medium", "distinct", ["hh"], "{rule}:{subject}"),
+    "report-without-followup": ("medium", "absence", ["loc"], "{rule}:{subject}"),
+    "initiative-permit-refused": ("medium", "single", ["ini", "loc"], "{rule}:{subject}:{data.permit_id}"),
+    "initiative-no-decision": ("medium", "absence", ["ini", "loc"], "{rule}:{subject}:{data.permit_id}"),
+}
+
+
+def test_the_default_pack_is_the_one_of_the_product() -> None:
+    rules = load_rules()
+
+    assert {
+        rule.id: (rule.severity, rule.pattern.kind, [kind.value for kind in rule.subjects], rule.dedup_key)
+        for rule in rules
+    } == PRODUCT_PACK
+    for rule in rules:
+        assert len({policy.domain for policy in rule.policies}) >= 2, f"{rule.id} names the clashing policies"
 
 
 def test_the_default_pack_is_sorted_by_id_with_unique_ids() -> None:
@@ -127,12 +145,12 @@ def test_duplicate_ids_across_two_files_name_both_files(tmp_path: Path) -> None:
     [
         (
             lambda d: d["pattern"]["first"]["start"].__setitem__(0, "social.care.begun"),
-            "pattern.first.start",
+            "pattern.first.start.0.types",
             "not an event type of the catalogue",
         ),
         (
             lambda d: d["pattern"]["second"]["end"].append("nl.wijkbrug.housing.eviction.postponed"),
-            "pattern.second.end",
+            "pattern.second.end.2.types",
             "not an event type of the catalogue",
         ),
         (lambda d: d.pop("pattern"), "pattern", "required"),
@@ -146,6 +164,46 @@ def test_duplicate_ids_across_two_files_name_both_files(tmp_path: Path) -> None:
         ),
         (lambda d: d.__setitem__("subjects", ["hh", "huishouden"]), "subjects.1", "'hh'"),
         (lambda d: d.__setitem__("titel", "typo"), "titel", "not permitted"),
+        (
+            lambda d: d["pattern"]["first"]["start"].__setitem__(
+                0, {"type": "social.care.started", "where": "kind =="}
+            ),
+            "pattern.first.start.0.where",
+            "not a valid CEL expression",
+        ),
+        (
+            lambda d: d["pattern"].__setitem__("kind", "sequence"),
+            "pattern",
+            "does not match any of the expected tags",
+        ),
+        (
+            lambda d: d.__setitem__(
+                "pattern",
+                {"kind": "pair", "a": ["social.benefit.stopped"], "b": ["housing.*"], "within": "3 maanden"},
+            ),
+            "pattern.within",
+            "is not a duration",
+        ),
+        (
+            lambda d: d.__setitem__(
+                "pattern",
+                {
+                    "kind": "absence",
+                    "trigger": {"events": ["municipality.report.created"], "count": 2},
+                    "followup": ["*.enforcement.action"],
+                    "within": "14d",
+                },
+            ),
+            "pattern.trigger",
+            "needs a window",
+        ),
+        (
+            lambda d: d.__setitem__(
+                "pattern", {"kind": "single", "events": ["safety.house_closure.ordered"], "key": ["A"]}
+            ),
+            "pattern.key",
+            "not a data field name",
+        ),
     ],
 )
 def test_an_invalid_rule_names_file_rule_and_field(
@@ -226,24 +284,70 @@ def test_load_rule_text_validates_one_document() -> None:
         load_rule_text(yaml.safe_dump(rule_document("text-rule", severity="x")), "inline.yaml")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an overlap rule accepts a {data.<field>} dedup placeholder that its matches never fill; "
-    "the engine then raises AttributeError on the first clash instead of the loader refusing the file",
+@pytest.mark.parametrize(
+    ("pattern", "hint"),
+    [
+        (rule_document()["pattern"], "a pattern of kind overlap has no key fields"),
+        (
+            {
+                "kind": "pair",
+                "a": ["social.benefit.stopped"],
+                "b": ["housing.arrears.signalled"],
+                "within": "90d",
+            },
+            "a pattern of kind pair has no key fields",
+        ),
+        ({"kind": "single", "events": ["municipality.permit.decided"]}, "list them under pattern.key"),
+    ],
 )
-def test_a_data_placeholder_that_the_pattern_cannot_fill_is_refused_at_load_time(tmp_path: Path) -> None:
-    write(tmp_path, "rule.yaml", rule_document(dedup_key="{rule}:{subject}:{data.permit_id}"))
+def test_a_data_placeholder_that_the_pattern_cannot_fill_is_refused_at_load_time(
+    tmp_path: Path, pattern: dict[str, Any], hint: str
+) -> None:
+    """It used to load, and the engine then failed with AttributeError on the rule's first clash."""
+    path = write(
+        tmp_path, "rule.yaml", rule_document(dedup_key="{rule}:{subject}:{data.permit_id}", pattern=pattern)
+    )
 
-    try:
-        rules = load_rules(tmp_path)
-    except RuleFileError as error:
-        assert error.field == "dedup_key"
-        return
-    engine = RuleEngine(rules)
-    state = SubjectState()
-    emitted: list[EscalationMessage] = []
-    moment = datetime(2026, 10, 1, tzinfo=UTC)
-    for t, type_name in ((1, "social.care.started"), (2, "housing.eviction.summoned")):
-        fact = Fact(t=t, org="org-a", id=f"e{t}", type=f"nl.wijkbrug.{type_name}", buurt="BU0363AD05")
-        emitted += engine.apply(state, SubjectEvent("hh:abcdefgh01", fact), emitted_at=moment)[1]
-    assert len(emitted) == 1
+    with pytest.raises(RuleFileError) as caught:
+        load_rules(tmp_path)
+
+    assert (caught.value.path, caught.value.rule, caught.value.field) == (str(path), "own-rule", "dedup_key")
+    assert "{data.permit_id}" in str(caught.value)
+    assert hint in str(caught.value)
+
+
+def test_one_rule_of_each_kind_loads(tmp_path: Path) -> None:
+    patterns: dict[str, dict[str, Any]] = {
+        "overlap": rule_document()["pattern"],
+        "pair": {
+            "kind": "pair",
+            "a": ["social.benefit.stopped"],
+            "b": ["housing.arrears.signalled"],
+            "within": "90d",
+        },
+        "distinct": {
+            "kind": "distinct",
+            "events": ["housing.eviction.*", "*.enforcement.action"],
+            "at_least": 2,
+            "within": "P26W",
+        },
+        "absence": {
+            "kind": "absence",
+            "trigger": {"events": ["municipality.permit.requested"]},
+            "followup": ["municipality.permit.decided"],
+            "correlate": "permit_id",
+            "within": "56d",
+        },
+        "single": {
+            "kind": "single",
+            "events": [{"type": "municipality.permit.decided", "where": 'outcome == "refused"'}],
+        },
+    }
+    for kind, pattern in patterns.items():
+        write(tmp_path, f"{kind}.yaml", rule_document(f"own-{kind}", pattern=pattern))
+
+    rules = load_rules(tmp_path)
+
+    assert [(rule.id, rule.pattern.kind) for rule in rules] == sorted(
+        (f"own-{kind}", kind) for kind in patterns
+    )

@@ -1,4 +1,4 @@
-"""SubjectState: facts in event-time order, replays recognised, JSON for faust's changelog."""
+"""SubjectState: facts in event-time order whatever the arrival order, replays refused, JSON round trip."""
 
 from __future__ import annotations
 
@@ -8,51 +8,49 @@ from typing import Any
 
 from services.rules.facts import Fact
 from services.rules.state import SubjectState
+from tests.support.rules import at
 
 
-def fact(t: int, event_id: str, org: str = "woonstad", **data: object) -> Fact:
-    return Fact(
-        t=t, org=org, id=event_id, type="nl.wijkbrug.housing.eviction.summoned", buurt="BU0363AD05", data=data
-    )
+def summons(fact_id: str, days: float, org: str = "woco", buurt: str = "BU0363AD05", **data: str) -> Fact:
+    return Fact(at(days), org, fact_id, "nl.wijkbrug.housing.eviction.summoned", buurt, data)
 
 
-def test_facts_are_kept_in_event_time_order_whatever_the_arrival_order() -> None:
-    facts = [fact(t, f"e{t}") for t in (50, 10, 40, 20, 30)]
+def state_of(facts: list[Fact]) -> SubjectState:
     state = SubjectState()
-
     for item in facts:
-        assert state.insert(item)
-
-    assert [item.t for item in state.facts] == [10, 20, 30, 40, 50]
-
-
-def test_ties_in_time_are_ordered_by_organisation_and_id() -> None:
-    state = SubjectState()
-    for item in (fact(10, "b", "woonstad"), fact(10, "z", "alpha"), fact(10, "a", "woonstad")):
         state.insert(item)
+    return state
 
-    assert [item.key for item in state.facts] == [("alpha", "z"), ("woonstad", "a"), ("woonstad", "b")]
+
+def test_facts_are_kept_in_event_time_order() -> None:
+    state = state_of([summons(f"e{day}", day) for day in (50, 10, 40, 20, 30)])
+
+    assert [item.id for item in state.facts] == ["e10", "e20", "e30", "e40", "e50"]
 
 
-def test_the_order_is_independent_of_arrival_for_random_shuffles() -> None:
-    facts = [fact(t % 7, f"e{t}", org=("a", "b")[t % 2]) for t in range(30)]
+def test_ties_in_time_go_by_organisation_then_id() -> None:
+    state = state_of([summons("b", 1, "woco"), summons("z", 1, "alpha"), summons("a", 1, "woco")])
+
+    assert [item.key for item in state.facts] == [("alpha", "z"), ("woco", "a"), ("woco", "b")]
+
+
+def test_the_order_does_not_depend_on_the_arrival_order() -> None:
+    facts = [summons(f"e{n}", n % 7, org=("woco", "stadgenoot")[n % 2]) for n in range(40)]
     expected = sorted(facts, key=lambda item: item.sort_key)
     for seed in range(5):
-        shuffled = list(facts)
-        random.Random(seed).shuffle(shuffled)
-        state = SubjectState()
-        for item in shuffled:
-            state.insert(item)
-        assert state.facts == expected
+        arrival = list(facts)
+        random.Random(seed).shuffle(arrival)
+
+        assert state_of(arrival).facts == expected
 
 
 def test_a_replay_is_refused_and_the_first_version_wins() -> None:
     state = SubjectState()
-    original = fact(10, "e1", reason="eerste")
+    original = summons("e1", 10, reason="eerste")
 
-    assert state.insert(original)
-    assert not state.insert(original)
-    assert not state.insert(fact(99, "e1", reason="andere inhoud"))
+    assert state.insert(original) is True
+    assert state.insert(summons("e1", 10, reason="eerste")) is False
+    assert state.insert(summons("e1", 99, reason="andere inhoud")) is False
 
     assert state.facts == [original]
 
@@ -60,42 +58,50 @@ def test_a_replay_is_refused_and_the_first_version_wins() -> None:
 def test_the_same_id_of_another_organisation_is_another_event() -> None:
     state = SubjectState()
 
-    assert state.insert(fact(10, "e1", org="woonstad"))
-    assert state.insert(fact(10, "e1", org="rochdale"))
-
+    assert state.insert(summons("e1", 10, "woco"))
+    assert state.insert(summons("e1", 10, "stadgenoot"))
     assert len(state.facts) == 2
 
 
-def test_json_round_trip_keeps_facts_and_emitted() -> None:
-    state = SubjectState()
-    for item in (fact(20, "e2", category="GEL"), fact(10, "e1"), fact(30, "e3", org="sociaal", n=3)):
-        state.insert(item)
-    state.emitted["rule-a:hh:abcdefgh01"] = {("woonstad", "e1"), ("woonstad", "e2")}
-    state.emitted["rule-b:hh:abcdefgh01"] = {("sociaal", "e3")}
+def test_latest_and_buurt_come_from_the_newest_fact() -> None:
+    empty = SubjectState()
+    state = state_of([summons("new", 20, buurt="BU0363NA01"), summons("old", 10, buurt="BU0363AD05")])
 
-    document: dict[str, Any] = json.loads(json.dumps(state.to_json()))
-    restored = SubjectState.from_json(document)
-
-    assert restored.facts == state.facts
-    assert restored.emitted == state.emitted
-    assert restored.facts[1].data == {"category": "GEL"}
-    assert not restored.insert(fact(10, "e1")), "a restored state still recognises replays"
-    assert restored.insert(fact(15, "e4"))
-    assert [item.id for item in restored.facts] == ["e1", "e4", "e2", "e3"]
+    assert (empty.latest, empty.buurt) == (0, "")
+    assert (state.latest, state.buurt) == (at(20), "BU0363NA01")
 
 
-def test_to_json_is_deterministic() -> None:
-    first, second = SubjectState(), SubjectState()
-    ids = [("woonstad", f"e{index}") for index in range(10)]
-    first.emitted["k"] = set(ids)
-    second.emitted["k"] = set(reversed(ids))
+def test_json_round_trip() -> None:
+    state = state_of([summons("e2", 20, court_date="2026-04-01"), summons("e1", 10, org="stadgenoot")])
+    state.emitted = {
+        "rule-a:hh:abcdefgh": ("rule-a", "0123456789abcdef"),
+        "rule-b:hh:abcdefgh": ("rule-b", "withdrawn"),
+    }
+    state.touched = at(30)
+    state.complete_since = at(5)
 
-    assert json.dumps(first.to_json()) == json.dumps(second.to_json())
+    document = json.loads(json.dumps(state.to_json()))
+    copy = SubjectState.from_json(document)
+
+    assert [(f.t, f.org, f.id, f.type, f.buurt, dict(f.data)) for f in copy.facts] == [
+        (f.t, f.org, f.id, f.type, f.buurt, dict(f.data)) for f in state.facts
+    ]
+    assert copy.emitted == state.emitted
+    assert (copy.touched, copy.complete_since) == (at(30), at(5))
+    assert copy.insert(summons("e1", 10, org="stadgenoot")) is False, "replays are still recognised"
+    assert copy.insert(summons("e0", 0)) is True
+    assert copy.facts[0].id == "e0"
 
 
-def test_an_empty_or_missing_document_is_an_empty_state() -> None:
-    documents: list[dict[str, Any] | None] = [None, {}, {"facts": []}]
+def test_complete_since_is_left_out_until_the_state_was_pruned() -> None:
+    document = state_of([summons("e1", 1)]).to_json()
+
+    assert "c" not in document
+    assert SubjectState.from_json(json.loads(json.dumps(document))).complete_since is None
+
+
+def test_nothing_stored_is_an_empty_state() -> None:
+    documents: list[dict[str, Any] | None] = [None, {}]
     for document in documents:
         state = SubjectState.from_json(document)
-        assert state.facts == []
-        assert state.emitted == {}
+        assert (state.facts, state.emitted, state.touched, state.complete_since) == ([], {}, 0, None)
