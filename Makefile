@@ -26,9 +26,10 @@ typecheck: install
 test: lint typecheck
 	$(BIN)/pytest
 
-# The database and end-to-end tests again, against PostgreSQL (WIJKBRUG_TEST_POSTGRES_URL, default local).
+# The database and end-to-end tests again, against PostgreSQL (WIJKBRUG_TEST_POSTGRES_URL, default local);
+# not the tests about processes and the broker (supervision, crashes, outages): they do not touch the choice.
 test-postgres: install
-	$(BIN)/pytest --db=postgresql -m "db or e2e"
+	$(BIN)/pytest --db=postgresql -m "(db or e2e) and not process"
 
 demo: install
 	$(BIN)/wijkbrug demo --data-dir $(DEMO_DIR) --port $(DEMO_PORT)

@@ -12,7 +12,8 @@ import click
 from services.cli.common import domain_errors, emit_json, load_settings
 from services.rules.engine import RuleEngine
 from services.rules.loader import default_pack_dir, load_rules
-from services.rules.replay import Replay, clash_document, read_events
+from services.rules.model import RuleSpec
+from services.rules.replay import Replay, read_events, write_clash_lines
 from services.rules.testfile import load_test_file, rule_test_files, run_test_files
 
 RULES_OPTION = click.option(
@@ -63,6 +64,16 @@ def rules_check(directory: Path) -> None:
     )
 
 
+@rules.command("schema")
+@domain_errors
+def rules_schema() -> None:
+    """Print the JSON Schema of a rule file."""
+    schema = RuleSpec.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "wijkbrug rule"
+    sys.stdout.write(json.dumps(schema, indent=2, ensure_ascii=False) + "\n")
+
+
 @rules.command("test")
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @RULES_OPTION
@@ -107,11 +118,11 @@ def rules_backtest(events: Path, rules_dir: Path | None, until: datetime | None)
     finally:
         if source is not sys.stdin:
             source.close()
-    for clash in replay.finish(until):
-        sys.stdout.write(json.dumps(clash_document(clash), ensure_ascii=False) + "\n")
+    written = write_clash_lines(replay.finish(until), sys.stdout.buffer)
+    sys.stdout.buffer.flush()
     stats = replay.stats
     click.echo(
         f"{stats.events} events ({stats.ignored} for no rule, {stats.too_late} too late), "
-        f"{len(replay.mirror.active())} escalation(s)",
+        f"{written} escalation(s)",
         err=True,
     )

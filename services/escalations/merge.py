@@ -10,15 +10,42 @@ evidence is withdrawn.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
-from schemas.escalation import EscalationMessage, Evidence
+from schemas.escalation import Evidence
 
 EvidenceKey = tuple[str, str]
 
 
-@dataclass
+class ClashNews(Protocol):
+    """What merge reads of a message: an EscalationMessage, or the rule engine's ClashUpdate."""
+
+    @property
+    def dedup_key(self) -> str: ...
+    @property
+    def rule(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def severity(self) -> str: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def buurt(self) -> str: ...
+    @property
+    def opened_at(self) -> datetime: ...
+    @property
+    def evidence(self) -> Sequence[Evidence]: ...
+    @property
+    def withdrawn(self) -> bool: ...
+    @property
+    def complete_since(self) -> datetime | None: ...
+
+
+@dataclass(slots=True)
 class Clash:
     """An escalation as far as the rule engine is concerned (the taskforce's work is kept elsewhere)."""
 
@@ -65,23 +92,41 @@ def key_of(item: Evidence) -> EvidenceKey:
     return (item.org, item.id)
 
 
-def merge(existing: Clash | None, message: EscalationMessage) -> Change:
+def merge(existing: Clash | None, message: ClashNews) -> Change:
     """The clash after `message`, and what changed."""
-    named = {key_of(item): item for item in message.evidence}
-    before = existing.evidence if existing is not None else {}
+    named = {(item.org, item.id): item for item in message.evidence}
+    if existing is None:
+        return Change(
+            clash=Clash(
+                dedup_key=message.dedup_key,
+                rule=message.rule,
+                title=message.title,
+                severity=message.severity,
+                subject=message.subject,
+                buurt=message.buurt,
+                opened_at=message.opened_at,
+                evidence=named,
+                withdrawn=not named,
+            ),
+            opened=True,
+            added=tuple(named),
+            retracted=(),
+            opened_at_changed=False,
+            withdrawn_changed=False,
+        )
+    before = existing.evidence
     horizon = message.complete_since
-    kept_old = {
-        key: item
-        for key, item in before.items()
-        if key not in named and horizon is not None and item.time < horizon
-    }
-    evidence = {**kept_old, **named}
-    retracted = tuple(sorted(key for key in before if key not in evidence))
-    added = tuple(sorted(key for key in named if key not in before))
+    evidence = dict(named)
+    if horizon is not None:
+        for key, item in before.items():
+            if key not in named and item.time < horizon:
+                evidence[key] = item
+    retracted = tuple(key for key in before if key not in evidence)
+    added = tuple(key for key in named if key not in before)
     withdrawn = not evidence
-    if existing is not None and horizon is not None and existing.opened_at < horizon:
+    if horizon is not None and existing.opened_at < horizon:
         opened_at = existing.opened_at if message.withdrawn else min(existing.opened_at, message.opened_at)
-    elif message.withdrawn and existing is not None:
+    elif message.withdrawn:
         opened_at = existing.opened_at
     else:
         opened_at = message.opened_at
@@ -91,18 +136,18 @@ def merge(existing: Clash | None, message: EscalationMessage) -> Change:
         title=message.title,
         severity=message.severity,
         subject=message.subject,
-        buurt=message.buurt if not message.withdrawn or existing is None else existing.buurt,
+        buurt=existing.buurt if message.withdrawn else message.buurt,
         opened_at=opened_at,
         evidence=evidence,
         withdrawn=withdrawn,
     )
     return Change(
         clash=clash,
-        opened=existing is None,
+        opened=False,
         added=added,
         retracted=retracted,
-        opened_at_changed=existing is not None and existing.opened_at != opened_at,
-        withdrawn_changed=existing is not None and existing.withdrawn != withdrawn,
+        opened_at_changed=existing.opened_at != opened_at,
+        withdrawn_changed=existing.withdrawn != withdrawn,
     )
 
 
@@ -112,12 +157,31 @@ class ClashMirror:
     def __init__(self) -> None:
         self.clashes: dict[str, Clash] = {}
 
-    def apply(self, message: EscalationMessage) -> Change:
+    def apply(self, message: ClashNews) -> Change:
         change = merge(self.clashes.get(message.dedup_key), message)
         if change.opened and change.clash.withdrawn:
             return change  # a withdrawal of something never seen: nothing to keep
         self.clashes[message.dedup_key] = change.clash
         return change
+
+    def absorb(self, message: ClashNews) -> None:
+        """`apply`, without reporting what changed (the replay's hot path)."""
+        existing = self.clashes.get(message.dedup_key)
+        if existing is None and message.complete_since is None:
+            if message.withdrawn:
+                return
+            self.clashes[message.dedup_key] = Clash(
+                dedup_key=message.dedup_key,
+                rule=message.rule,
+                title=message.title,
+                severity=message.severity,
+                subject=message.subject,
+                buurt=message.buurt,
+                opened_at=message.opened_at,
+                evidence={(item.org, item.id): item for item in message.evidence},
+            )
+            return
+        self.apply(message)
 
     def active(self) -> list[Clash]:
         """Every clash that stands, by dedup key."""

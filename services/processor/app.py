@@ -24,7 +24,6 @@ import faust
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from schemas.deadletter import Origin, dead_letter
-from schemas.escalation import EscalationMessage
 from schemas.issues import Issue
 from services.broker.records import CONTENT_TYPE_HEADER, dumps, header
 from services.broker.topics import RULE_STATE_TABLE, Topology
@@ -32,6 +31,7 @@ from services.processor.deadlines import DeadlineIndex
 from services.processor.transport import SCHEME
 from services.rules.engine import Outcome, RuleEngine
 from services.rules.facts import subject_event_from_wire, to_micros
+from services.rules.publication import ClashUpdate
 from services.rules.state import SubjectState
 from services.telemetry.tracing import context_from_headers, record_headers, tracer
 
@@ -117,13 +117,13 @@ def create_processor_app(
     counters = ProcessorCounters()
     index = DeadlineIndex()
 
-    async def publish(messages: list[EscalationMessage]) -> None:
+    async def publish(messages: list[ClashUpdate]) -> None:
         # Buffered, not awaited one by one: faust flushes its producer (changelog and these records)
         # before it commits an offset, and an event that comes back after a crash republishes.
         for message in messages:
             await escalations.send(
                 key=message.buurt.encode("ascii"),
-                value=dumps(message.model_dump(mode="json")),
+                value=dumps(message.to_message().model_dump(mode="json")),
                 headers=[(CONTENT_TYPE_HEADER, b"application/json"), *record_headers()],
             )
             if message.withdrawn:

@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, PlainSerializer
+from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
 _SHORT = re.compile(r"^(\d+)\s*([dhm])$")
 _ISO = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$")
@@ -49,4 +49,11 @@ Duration = Annotated[
     timedelta,
     BeforeValidator(parse_duration),
     PlainSerializer(format_duration, return_type=str, when_used="json"),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^(\d+\s*[dhm]|P(\d+W)?(\d+D)?(T(\d+H)?(\d+M)?)?)$",
+            "description": "a duration: 90d, 36h, 30m, or ISO 8601 (P90D)",
+        }
+    ),
 ]

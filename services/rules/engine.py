@@ -16,16 +16,17 @@ evidence is complete; a subject that has been quiet for `idle_ttl` with nothing 
 
 from __future__ import annotations
 
-import functools
 import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import SimpleNamespace
+from typing import cast
 
 from schemas.catalogue import CATALOGUE
-from schemas.escalation import EscalationMessage, Evidence, PolicyRef
+from schemas.escalation import Evidence, PolicyRef
 from schemas.identifiers import SubjectKind, subject_kind
 from services.rules.facts import Fact, SubjectEvent, from_micros, micros
 from services.rules.kinds.absence import AbsenceEvaluator
@@ -44,11 +45,14 @@ from services.rules.model import (
     SinglePattern,
     longest_window,
 )
+from services.rules.publication import ClashUpdate
 from services.rules.state import SubjectState
 
 DEFAULT_ALLOWED_LATENESS = timedelta(days=90)
 DEFAULT_IDLE_TTL = timedelta(days=400)
 WITHDRAWN = "withdrawn"
+DEFAULT_DEDUP_KEY = "{rule}:{subject}"
+MATCH_KEY_SEPARATOR = "|"
 
 
 @dataclass
@@ -56,7 +60,7 @@ class Outcome:
     """What applying an event (or the clock) did to a subject."""
 
     changed: bool = False
-    messages: list[EscalationMessage] = field(default_factory=list)
+    messages: list[ClashUpdate] = field(default_factory=list)
     wakeup: int | None = None
     expired: bool = False
     too_late: bool = False
@@ -72,6 +76,7 @@ class PatternGroup:
         self.subjects: frozenset[SubjectKind] = frozenset(rules[0].subjects)
         self.template = rules[0].dedup_key
         self.key = rules[0].id
+        self.prefix = self.key + MATCH_KEY_SEPARATOR
 
 
 def compile_pattern(rule: RuleSpec, cache: ConditionCache) -> Evaluator:
@@ -116,6 +121,7 @@ class RuleEngine:
                 self._by_type[event_type].append(group)
         self._clocked = tuple(group for group in self.groups if group.evaluator.clocked)
         self._rule_group = {rule.id: group for group in self.groups for rule in group.rules}
+        self._policies = {rule.id: _policies(rule) for rule in self.rules}
         self.data_fields: frozenset[str] = frozenset(
             name for group in self.groups for name in group.evaluator.fields
         )
@@ -150,28 +156,32 @@ class RuleEngine:
 
     def republish(
         self, state: SubjectState, subject: str, *, clock: int, emitted_at: datetime
-    ) -> list[EscalationMessage]:
+    ) -> list[ClashUpdate]:
         """Everything published about the subject, again, without changing the state.
 
         For an event that comes back after a crash: its state may have been saved while the messages it
         caused were not yet delivered; the sink's merge makes the repeat harmless.
         """
         kind = subject_kind(subject)
-        messages: list[EscalationMessage] = []
+        messages: list[ClashUpdate] = []
         for group in self.groups:
             if kind not in group.subjects:
                 continue
-            matches = group.evaluator.evaluate(state.facts, clock)[0]
-            for rule in group.rules:
-                published = {key for key, (rule_id, _) in state.emitted.items() if rule_id == rule.id}
-                for match in matches:
-                    dedup_key = self._dedup_key(rule, subject, match)
-                    if dedup_key in published:
-                        messages.append(self._message(state, rule, subject, dedup_key, match, emitted_at))
-                        published.discard(dedup_key)
-                messages.extend(
-                    self._withdrawal(state, rule, subject, key, emitted_at) for key in sorted(published)
-                )
+            found = {
+                self._match_key(group, item.match): item
+                for item in (_Found(match) for match in group.evaluator.evaluate(state.facts, clock)[0])
+            }
+            for match_key, (digest, keys) in sorted(state.emitted.items()):
+                if not match_key.startswith(group.prefix):
+                    continue
+                item = found.get(match_key)
+                for rule in group.rules:
+                    if rule.id not in keys:
+                        continue
+                    if item is not None and digest != WITHDRAWN:
+                        messages.append(self._message(state, rule, subject, keys[rule.id], item, emitted_at))
+                    elif digest == WITHDRAWN:
+                        messages.append(self._withdrawal(state, rule, subject, keys[rule.id], emitted_at))
         return messages
 
     def advance(self, state: SubjectState, subject: str, *, clock: int, emitted_at: datetime) -> Outcome:
@@ -212,8 +222,13 @@ class RuleEngine:
         groups: Sequence[PatternGroup],
         clock: int,
         emitted_at: datetime,
-    ) -> list[EscalationMessage]:
-        messages: list[EscalationMessage] = []
+    ) -> list[ClashUpdate]:
+        messages: list[ClashUpdate] = []
+        published = {
+            key.partition(MATCH_KEY_SEPARATOR)[0]
+            for key, (digest, _) in state.emitted.items()
+            if digest != WITHDRAWN
+        }
         for group in groups:
             if kind not in group.subjects:
                 continue
@@ -222,31 +237,63 @@ class RuleEngine:
                 state.deadlines[group.key] = deadline
             else:
                 state.deadlines.pop(group.key, None)
-            for rule in group.rules:
-                messages.extend(self._diff(state, rule, subject, matches, emitted_at))
+            if matches or group.key in published:
+                messages.extend(self._diff(state, group, subject, matches, emitted_at))
         return messages
 
     def _diff(
-        self, state: SubjectState, rule: RuleSpec, subject: str, matches: list[Match], emitted_at: datetime
-    ) -> list[EscalationMessage]:
-        messages: list[EscalationMessage] = []
+        self,
+        state: SubjectState,
+        group: PatternGroup,
+        subject: str,
+        matches: list[Match],
+        emitted_at: datetime,
+    ) -> list[ClashUpdate]:
+        """Publish what changed for the pattern's matches, under every rule that shares the pattern.
+
+        What was published is kept per match of the pattern (its digest and each rule's dedup key), so an
+        unchanged match costs one comparison however many rules share the pattern.
+        """
+        messages: list[ClashUpdate] = []
         current: set[str] = set()
         for match in matches:
-            dedup_key = self._dedup_key(rule, subject, match)
-            current.add(dedup_key)
-            digest = _digest(match)
-            if state.emitted.get(dedup_key) == (rule.id, digest):
+            match_key = self._match_key(group, match)
+            current.add(match_key)
+            item = _Found(match)
+            known = state.emitted.get(match_key)
+            if known is not None and known[0] == item.digest:
                 continue
-            state.emitted[dedup_key] = (rule.id, digest)
-            messages.append(self._message(state, rule, subject, dedup_key, match, emitted_at))
-        for dedup_key, (rule_id, digest) in list(state.emitted.items()):
-            if rule_id == rule.id and dedup_key not in current and digest != WITHDRAWN:
-                state.emitted[dedup_key] = (rule_id, WITHDRAWN)
-                messages.append(self._withdrawal(state, rule, subject, dedup_key, emitted_at))
+            keys = {rule.id: self._dedup_key(rule, subject, match) for rule in group.rules}
+            if known is not None and known[0] != WITHDRAWN:
+                # A dedup key that depends on the evidence (e.g. {buurt}) may have moved: withdraw the old.
+                for rule in group.rules:
+                    old = known[1].get(rule.id)
+                    if old is not None and old != keys[rule.id]:
+                        messages.append(self._withdrawal(state, rule, subject, old, emitted_at))
+            state.emitted[match_key] = (item.digest, keys)
+            messages.extend(
+                self._message(state, rule, subject, keys[rule.id], item, emitted_at) for rule in group.rules
+            )
+        for match_key, (digest, keys) in list(state.emitted.items()):
+            if digest == WITHDRAWN or match_key in current or not match_key.startswith(group.prefix):
+                continue
+            state.emitted[match_key] = (WITHDRAWN, keys)
+            messages.extend(
+                self._withdrawal(state, rule, subject, keys[rule.id], emitted_at)
+                for rule in group.rules
+                if rule.id in keys
+            )
         return messages
 
     @staticmethod
-    def _dedup_key(rule: RuleSpec, subject: str, match: Match) -> str:
+    def _match_key(group: PatternGroup, match: Match) -> str:
+        if not match.key_data:
+            return group.prefix
+        return group.prefix + json.dumps(match.key_data, sort_keys=True, separators=(",", ":"))
+
+    def _dedup_key(self, rule: RuleSpec, subject: str, match: Match) -> str:
+        if rule.dedup_key == DEFAULT_DEDUP_KEY:
+            return f"{rule.id}:{subject}"
         return rule.dedup_key.format(
             rule=rule.id,
             subject=subject,
@@ -260,23 +307,23 @@ class RuleEngine:
         rule: RuleSpec,
         subject: str,
         dedup_key: str,
-        match: Match,
+        item: _Found,
         emitted_at: datetime,
-    ) -> EscalationMessage:
-        # Built from validated rules and facts: construct without validating again (the hot path).
-        return EscalationMessage.model_construct(
+    ) -> ClashUpdate:
+        match = item.match
+        # Built from validated rules and facts: construct without validating again (the hot path); the
+        # evidence is built once per match and shared by the rules that share the pattern.
+        return ClashUpdate(
             dedup_key=dedup_key,
             rule=rule.id,
             title=rule.title,
             severity=rule.severity,
             subject=subject,
             buurt=match.evidence[-1].buurt,
-            opened_at=from_micros(match.opened_at),
-            organisations=sorted({fact.org for fact in match.evidence}),
-            evidence=sorted(
-                (_evidence(fact) for fact in match.evidence), key=lambda item: (item.time, item.id)
-            ),
-            policies=_policies(rule),
+            opened_at=item.opened_at,
+            organisations=item.organisations,
+            evidence=item.evidence,
+            policies=self._policies[rule.id],
             emitted_at=emitted_at,
             withdrawn=False,
             complete_since=from_micros(state.complete_since) if state.complete_since is not None else None,
@@ -284,9 +331,9 @@ class RuleEngine:
 
     def _withdrawal(
         self, state: SubjectState, rule: RuleSpec, subject: str, dedup_key: str, emitted_at: datetime
-    ) -> EscalationMessage:
+    ) -> ClashUpdate:
         newest = state.facts[-1] if state.facts else None
-        return EscalationMessage(
+        return ClashUpdate(
             dedup_key=dedup_key,
             rule=rule.id,
             title=rule.title,
@@ -296,7 +343,7 @@ class RuleEngine:
             opened_at=from_micros(newest.t if newest else state.touched),
             organisations=[],
             evidence=[],
-            policies=_policies(rule),
+            policies=self._policies[rule.id],
             emitted_at=emitted_at,
             withdrawn=True,
             complete_since=from_micros(state.complete_since) if state.complete_since is not None else None,
@@ -318,27 +365,52 @@ class RuleEngine:
         return any(group.evaluator.keep(state.facts, cutoff) for group in self.groups)
 
 
+class _Found:
+    """A match of a pattern, with what its messages need, computed once for every rule of the pattern."""
+
+    __slots__ = ("_evidence", "_organisations", "digest", "match", "opened_at")
+
+    def __init__(self, match: Match) -> None:
+        self.match = match
+        self.digest = _digest(match)
+        self.opened_at = from_micros(match.opened_at)
+        self._evidence: list[Evidence] | None = None
+        self._organisations: list[str] | None = None
+
+    @property
+    def evidence(self) -> list[Evidence]:
+        if self._evidence is None:
+            self._evidence = sorted(
+                (_evidence(fact) for fact in self.match.evidence), key=lambda e: (e.time, e.id)
+            )
+        return self._evidence
+
+    @property
+    def organisations(self) -> list[str]:
+        if self._organisations is None:
+            self._organisations = sorted({fact.org for fact in self.match.evidence})
+        return self._organisations
+
+
 def _digest(match: Match) -> str:
     text = f"{match.opened_at}|" + "|".join(f"{fact.org}/{fact.id}" for fact in match.evidence)
     return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 def _evidence(fact: Fact) -> Evidence:
-    event_type = CATALOGUE.get(fact.type)
-    return Evidence.model_construct(
-        id=fact.id,
-        source=fact.source,
-        org=fact.org,
-        type=fact.type,
-        time=from_micros(fact.t),
-        label_nl=event_type.label_nl if event_type else fact.type,
-    )
-
-
-@functools.lru_cache(maxsize=1024)
-def _rule_policies(rule: RuleSpec) -> tuple[PolicyRef, ...]:
-    return tuple(PolicyRef(domain=p.domain, reference=p.reference, text=p.text) for p in rule.policies)
+    # One Evidence per fact, shared by every message that names it.
+    if fact.evidence is None:
+        event_type = CATALOGUE.get(fact.type)
+        fact.evidence = Evidence.model_construct(
+            id=fact.id,
+            source=fact.source,
+            org=fact.org,
+            type=fact.type,
+            time=from_micros(fact.t),
+            label_nl=event_type.label_nl if event_type else fact.type,
+        )
+    return cast(Evidence, fact.evidence)
 
 
 def _policies(rule: RuleSpec) -> list[PolicyRef]:
-    return list(_rule_policies(rule))
+    return [PolicyRef(domain=p.domain, reference=p.reference, text=p.text) for p in rule.policies]

@@ -37,7 +37,7 @@ class Fact:
     `matched` caches, per compiled matcher, whether the fact satisfies it (conditions are evaluated once).
     """
 
-    __slots__ = ("_matched", "buurt", "data", "id", "org", "t", "type")
+    __slots__ = ("_matched", "buurt", "data", "evidence", "id", "org", "t", "type")
 
     def __init__(
         self, t: int, org: str, id: str, type: str, buurt: str, data: Mapping[str, Any] | None = None
@@ -50,6 +50,8 @@ class Fact:
         self.buurt = sys.intern(buurt)
         self.data: Mapping[str, Any] = data or _NO_DATA
         self._matched: dict[int, bool] | None = None
+        # The Evidence the engine publishes for this fact, made once (see services.rules.engine).
+        self.evidence: object | None = None
 
     @property
     def matched(self) -> dict[int, bool]:

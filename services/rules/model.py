@@ -13,7 +13,15 @@ import string
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from schemas.catalogue import CATALOGUE
 from schemas.identifiers import TYPE_PREFIX, Domain, SubjectKind
@@ -60,6 +68,18 @@ class Matcher(_Strict):
             rest = {key: item for key, item in value.items() if key != "type"}
             return {"types": [value["type"]], **rest}
         return value
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: GetJsonSchemaHandler) -> dict[str, Any]:
+        # A matcher may also be written as a bare type name (or wildcard).
+        full = handler(core_schema)
+        one_type = {
+            "type": "object",
+            "properties": {"type": {"type": "string"}, "where": {"type": "string"}},
+            "required": ["type"],
+            "additionalProperties": False,
+        }
+        return {"anyOf": [{"type": "string", "description": "an event type or wildcard"}, one_type, full]}
 
     @field_validator("types")
     @classmethod

@@ -8,17 +8,18 @@ stand at the end (kept by the same merge rule as the database) are the result: o
 from __future__ import annotations
 
 import heapq
-import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, BinaryIO
 
-from schemas.escalation import EscalationMessage
+import orjson
+
 from services.escalations.merge import Clash, ClashMirror
 from services.rules.engine import Outcome, RuleEngine
 from services.rules.errors import RuleError
-from services.rules.facts import from_micros, parse_time, subject_event_from_wire, to_micros
+from services.rules.facts import parse_time, subject_event_from_wire, to_micros
+from services.rules.publication import ClashUpdate
 from services.rules.state import SubjectState
 
 #: Stamped on replayed messages: replay output must not depend on when it ran.
@@ -96,7 +97,7 @@ class Replay:
             self.stats.too_late += 1
         for message in outcome.messages:
             self.stats.messages += 1
-            self.mirror.apply(message)
+            self.mirror.absorb(message)
         if outcome.expired:
             self.stats.expired += 1
             self.states.pop(subject, None)
@@ -116,9 +117,9 @@ def read_events(lines: Iterable[str], source: str = "input") -> Iterator[dict[st
         if not text:
             continue
         try:
-            event = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ReplayInputError(f"{source}:{number}: not JSON: {exc.msg}") from exc
+            event = orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
+            raise ReplayInputError(f"{source}:{number}: not JSON: {exc}") from exc
         if not isinstance(event, dict):
             raise ReplayInputError(f"{source}:{number}: not a JSON object")
         missing = [name for name in ("id", "source", "type", "time", "subject", "buurt") if name not in event]
@@ -131,8 +132,20 @@ def read_events(lines: Iterable[str], source: str = "input") -> Iterator[dict[st
         yield event
 
 
-def clash_document(clash: Clash) -> dict[str, Any]:
-    """The backtest's line for a clash (PRODUCT.md: rule, subject, buurt, dedup_key, opened_at, evidence)."""
+def clash_document(clash: Clash, cache: dict[int, dict[str, str]] | None = None) -> dict[str, Any]:
+    """The backtest's line for a clash (PRODUCT.md: rule, subject, buurt, dedup_key, opened_at, evidence).
+
+    `cache` holds the documents of evidence objects already written (rules that share a pattern share
+    their evidence objects); pass one dict for all lines of one output.
+    """
+    documents = cache if cache is not None else {}
+    evidence = []
+    for item in clash.sorted_evidence():
+        document = documents.get(id(item))
+        if document is None:
+            document = {"id": item.id, "source": item.source, "type": item.type, "time": _time(item.time)}
+            documents[id(item)] = document
+        evidence.append(document)
     return {
         "rule": clash.rule,
         "subject": clash.subject,
@@ -141,17 +154,48 @@ def clash_document(clash: Clash) -> dict[str, Any]:
         "opened_at": _time(clash.opened_at),
         "severity": clash.severity,
         "organisations": clash.organisations,
-        "evidence": [
-            {"id": item.id, "source": item.source, "type": item.type, "time": _time(item.time)}
-            for item in clash.sorted_evidence()
-        ],
+        "evidence": evidence,
     }
 
 
+def write_clash_lines(clashes: Iterable[Clash], output: BinaryIO) -> int:
+    """Write one JSON line per clash (the documents of `clash_document`); returns how many.
+
+    The backtest can print hundreds of thousands of lines: each evidence event is serialised once, and
+    rules that share a pattern share their evidence objects.
+    """
+    fragments: dict[int, bytes] = {}
+    count = 0
+    for clash in clashes:
+        head = orjson.dumps(
+            {
+                "rule": clash.rule,
+                "subject": clash.subject,
+                "buurt": clash.buurt,
+                "dedup_key": clash.dedup_key,
+                "opened_at": _time(clash.opened_at),
+                "severity": clash.severity,
+                "organisations": clash.organisations,
+            }
+        )
+        parts = []
+        for item in clash.sorted_evidence():
+            fragment = fragments.get(id(item))
+            if fragment is None:
+                fragment = orjson.dumps(
+                    {"id": item.id, "source": item.source, "type": item.type, "time": _time(item.time)}
+                )
+                fragments[id(item)] = fragment
+            parts.append(fragment)
+        output.write(head[:-1] + b',"evidence":[' + b",".join(parts) + b"]}\n")
+        count += 1
+    return count
+
+
 def _time(moment: datetime) -> str:
-    return from_micros(to_micros(moment)).isoformat().replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def message_documents(messages: Iterable[EscalationMessage]) -> list[dict[str, Any]]:
+def message_documents(messages: Iterable[ClashUpdate]) -> list[dict[str, Any]]:
     """Messages as JSON documents (for debugging output)."""
-    return [message.model_dump(mode="json") for message in messages]
+    return [message.to_message().model_dump(mode="json") for message in messages]

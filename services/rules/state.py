@@ -13,13 +13,14 @@ from services.rules.facts import Fact
 class SubjectState:
     """Mutable per-subject state; serialised to JSON for faust's changelogged table.
 
-    `emitted` maps each dedup key to (rule id, digest of the last published match, or "withdrawn");
+    `emitted` maps each published match of a pattern ("<first rule id>|<key data>") to the digest of what
+    was published (or "withdrawn") and the dedup key under which each rule of the pattern published it;
     `touched` is the clock at the last new fact; `complete_since` the cutoff of the last pruning;
     `deadlines` the next deadline of each clocked pattern (by its first rule's id), as last evaluated.
     """
 
     facts: list[Fact] = field(default_factory=list)
-    emitted: dict[str, tuple[str, str]] = field(default_factory=dict)
+    emitted: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
     touched: int = 0
     complete_since: int | None = None
     deadlines: dict[str, int] = field(default_factory=dict)
@@ -47,7 +48,7 @@ class SubjectState:
     def to_json(self) -> dict[str, Any]:
         document: dict[str, Any] = {
             "f": [fact.to_json() for fact in self.facts],
-            "e": {key: [rule, digest] for key, (rule, digest) in self.emitted.items()},
+            "e": {key: [digest, keys] for key, (digest, keys) in self.emitted.items()},
             "t": self.touched,
         }
         if self.complete_since is not None:
@@ -62,7 +63,10 @@ class SubjectState:
             return cls()
         return cls(
             facts=[Fact.from_json(item) for item in document.get("f", [])],
-            emitted={key: (str(rule), str(digest)) for key, (rule, digest) in document.get("e", {}).items()},
+            emitted={
+                key: (str(digest), {str(rule): str(dedup) for rule, dedup in keys.items()})
+                for key, (digest, keys) in document.get("e", {}).items()
+            },
             touched=int(document.get("t", 0)),
             complete_since=int(document["c"]) if "c" in document else None,
             deadlines={str(key): int(value) for key, value in document.get("d", {}).items()},

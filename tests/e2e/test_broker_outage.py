@@ -17,7 +17,7 @@ from tests.support.events import cloudevent, new_subject
 from tests.support.hub import Hub, start_hub
 from tests.support.waiting import eventually
 
-pytestmark = [pytest.mark.e2e, pytest.mark.db, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.process, pytest.mark.slow]
 
 
 @dataclass

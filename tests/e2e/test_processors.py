@@ -17,7 +17,7 @@ from tests.support.hub import Hub, start_hub
 from tests.support.rule_cases import pack_scenario, processor_idle
 from tests.support.waiting import eventually
 
-pytestmark = [pytest.mark.e2e, pytest.mark.db, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.process, pytest.mark.slow]
 
 HOUSEHOLDS = 300
 BATCH = 50

@@ -15,7 +15,7 @@ from tests.support.databases import DatabaseFactory
 from tests.support.hub import Hub, start_hub, stop_hub
 from tests.support.waiting import eventually
 
-pytestmark = [pytest.mark.e2e, pytest.mark.db, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.process, pytest.mark.slow]
 
 
 def _tree(hub: Hub) -> list[psutil.Process]:

@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from click.testing import CliRunner
 
+from services.cli.main import cli as cli_group
 from services.process.children import free_port
 from tests.support.waiting import eventually
 
@@ -49,9 +51,22 @@ class Hub:
             raise AssertionError(f"wijkbrug {' '.join(args)} failed: {result.stderr}")
         return result
 
+    def cli_in_process(self, *args: str, stdin: str | None = None) -> str:
+        """Run `wijkbrug ARGS --data-dir D` in this process (the same command, without a new interpreter)."""
+        result = CliRunner().invoke(
+            cli_group,
+            [*args, "--data-dir", str(self.data_dir)],
+            env=self.env,
+            input=stdin,
+            catch_exceptions=False,
+        )
+        if result.exit_code != 0:
+            raise AssertionError(f"wijkbrug {' '.join(args)} failed: {result.output}")
+        return result.stdout
+
     def add_org(self, slug: str, domain: str) -> str:
         """Register an organisation through the CLI; returns its token."""
-        document = json.loads(self.cli("org", "add", slug, "--domain", domain, "--json").stdout)
+        document = json.loads(self.cli_in_process("org", "add", slug, "--domain", domain, "--json"))
         token = str(document["token"])
         self.tokens[slug] = token
         return token
@@ -61,7 +76,7 @@ class Hub:
         args = ["user", "add", name, "--role", role, *extra, "--json"]
         if password is not None:
             args.append("--password-stdin")
-        document = json.loads(self.cli(*args, stdin=(password + "\n") if password else None).stdout)
+        document = json.loads(self.cli_in_process(*args, stdin=(password + "\n") if password else None))
         token = str(document["token"])
         self.tokens[name] = token
         return token

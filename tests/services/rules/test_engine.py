@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 
 from schemas.catalogue import CATALOGUE
-from schemas.escalation import EscalationMessage
 from services.rules.engine import Outcome, RuleEngine
 from services.rules.facts import Fact, SubjectEvent, micros, to_micros
 from services.rules.kinds.match import Evaluator, Match
 from services.rules.loader import load_rules
 from services.rules.model import RuleSpec
+from services.rules.publication import ClashUpdate
 from services.rules.replay import Replay, clash_document
 from services.rules.state import SubjectState
 from tests.support.rules import DAY, T0, at, cloudevent, fact, moment
@@ -59,18 +59,18 @@ def apply(
 
 def feed(
     engine: RuleEngine, state: SubjectState, facts: Iterable[Fact], subject: str = HH
-) -> list[EscalationMessage]:
-    messages: list[EscalationMessage] = []
+) -> list[ClashUpdate]:
+    messages: list[ClashUpdate] = []
     for item in facts:
         messages += apply(engine, state, item, subject).messages
     return messages
 
 
-def of_rule(messages: Sequence[EscalationMessage], rule_id: str) -> list[EscalationMessage]:
+def of_rule(messages: Sequence[ClashUpdate], rule_id: str) -> list[ClashUpdate]:
     return [message for message in messages if message.rule == rule_id]
 
 
-def evidence_ids(message: EscalationMessage) -> list[str]:
+def evidence_ids(message: ClashUpdate) -> list[str]:
     return [item.id for item in message.evidence]
 
 
@@ -196,7 +196,8 @@ def test_a_late_event_that_undoes_the_clash_withdraws_it(engine: RuleEngine) -> 
         opened.policies,
     )
     assert withdrawal.complete_since is None
-    assert state.emitted[opened.dedup_key] == (EVICTION_RULE, "withdrawn")
+    # What was published is kept per match of the pattern: the match is marked withdrawn, its key kept.
+    assert state.emitted[f"{EVICTION_RULE}|"] == ("withdrawn", {EVICTION_RULE: opened.dedup_key})
 
 
 def test_a_withdrawal_is_published_once_and_a_new_clash_publishes_again(engine: RuleEngine) -> None:

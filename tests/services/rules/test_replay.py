@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Sequence
 from datetime import timedelta
@@ -9,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from schemas.escalation import EscalationMessage
-from services.escalations.merge import Change, ClashMirror
+from services.escalations.merge import ClashMirror, ClashNews
 from services.rules.engine import Outcome, RuleEngine
 from services.rules.loader import load_rules
+from services.rules.publication import ClashUpdate
 from services.rules.replay import (
     REPLAY_EMITTED_AT,
     Replay,
@@ -20,6 +21,7 @@ from services.rules.replay import (
     clash_document,
     message_documents,
     read_events,
+    write_clash_lines,
 )
 from services.rules.state import SubjectState
 from tests.support.rules import at, cloudevent, moment
@@ -149,11 +151,12 @@ def test_a_late_followup_withdraws_the_concluded_clash() -> None:
 class Recording(ClashMirror):
     def __init__(self) -> None:
         super().__init__()
-        self.messages: list[EscalationMessage] = []
+        self.messages: list[ClashUpdate] = []
 
-    def apply(self, message: EscalationMessage) -> Change:
+    def absorb(self, message: ClashNews) -> None:
+        assert isinstance(message, ClashUpdate)
         self.messages.append(message)
-        return super().apply(message)
+        super().absorb(message)
 
 
 def test_replayed_messages_do_not_depend_on_when_the_replay_ran() -> None:
@@ -300,3 +303,18 @@ def test_clash_document() -> None:
         ],
     }
     assert json.loads(json.dumps(document)) == document, "plain JSON, one line of the backtest"
+
+
+def test_the_backtest_lines_are_the_clash_documents() -> None:
+    replay = Replay(RuleEngine(PACK))
+    for event in [*reports(), other_event(40)]:
+        replay.feed(event)
+    clashes = replay.finish(moment(100))
+    assert clashes
+
+    output = io.BytesIO()
+    written = write_clash_lines(clashes, output)
+
+    lines = output.getvalue().decode("utf-8").splitlines()
+    assert written == len(lines) == len(clashes)
+    assert [json.loads(line) for line in lines] == [clash_document(clash) for clash in clashes]

@@ -74,8 +74,11 @@ def test_latest_and_buurt_come_from_the_newest_fact() -> None:
 def test_json_round_trip() -> None:
     state = state_of([summons("e2", 20, court_date="2026-04-01"), summons("e1", 10, org="stadgenoot")])
     state.emitted = {
-        "rule-a:hh:abcdefgh": ("rule-a", "0123456789abcdef"),
-        "rule-b:hh:abcdefgh": ("rule-b", "withdrawn"),
+        "rule-a|": (
+            "0123456789abcdef",
+            {"rule-a": "rule-a:hh:abcdefgh", "rule-a-copy": "rule-a-copy:hh:abcdefgh"},
+        ),
+        'rule-b|{"permit_id":"P-1"}': ("withdrawn", {"rule-b": "rule-b:hh:abcdefgh:P-1"}),
     }
     state.touched = at(30)
     state.complete_since = at(5)
