@@ -18,3 +18,25 @@ class DeliveryError(ConnectorError):
 
 class HubUnavailableError(ConnectorError):
     """The hub did not accept the events within the retry budget (503, 429, 5xx or no connection)."""
+
+
+class ConfigError(ConnectorError):
+    """A connector configuration that cannot be used; names the file and the field."""
+
+    def __init__(self, file: str, field: str, message: str) -> None:
+        super().__init__(f"{file}: {field}: {message}" if field else f"{file}: {message}")
+        self.file = file
+        self.field = field
+        self.message = message
+
+
+class TransientError(ConnectorError):
+    """A failure worth retrying with backoff (timeout, connection refused, 429, 5xx)."""
+
+
+class PermanentError(ConnectorError):
+    """A failure that retrying will not cure (401, 403, a bad configuration): the connector fails."""
+
+
+class UnknownConnectorError(ConnectorError):
+    """A connector name that no configuration or state knows."""

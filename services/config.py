@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     rules_dir: Path | None = Field(
         default=None, description="A directory of rule files; default: the shipped pack."
     )
+    connectors_dir: Path | None = Field(
+        default=None,
+        description="Connector files: `wijkbrug up` runs them; the gateway serves their ZGW callbacks.",
+    )
     processors: int = Field(default=1, ge=1, le=64, description="Processor workers that `wijkbrug up` runs.")
     state_store: Literal["memory", "rocksdb"] = Field(
         default="memory", description="Where the processor keeps rule state (rocksdb in production)."

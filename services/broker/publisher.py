@@ -66,39 +66,32 @@ class KafkaPublisher:
         if not self.reachable():
             raise BrokerUnavailableError(f"the broker at {self._bootstrap} cannot be reached")
         loop = asyncio.get_running_loop()
+        waiter = _BatchWaiter(loop, len(records))
         try:
-            producer, futures = await asyncio.wait_for(
-                asyncio.to_thread(self._send_all, records, loop), timeout=self._timeout_s
+            producer = await asyncio.wait_for(
+                asyncio.to_thread(self._send_all, records, waiter), timeout=self._timeout_s
             )
         except (KafkaError, TimeoutError, OSError) as exc:
             self._discard()
             raise BrokerUnavailableError(f"the broker did not take the records: {exc}") from exc
         try:
-            outcomes = await asyncio.wait_for(
-                asyncio.gather(*futures, return_exceptions=True), timeout=self._timeout_s
-            )
+            await asyncio.wait_for(waiter.done, timeout=self._timeout_s)
         except TimeoutError as exc:
             self._discard(producer)
             raise BrokerUnavailableError("the broker did not acknowledge in time") from exc
-        errors = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
-        if errors:
+        except Exception as exc:
             self._discard(producer)
-            raise BrokerUnavailableError(f"the broker did not acknowledge: {errors[0]}") from errors[0]
+            raise BrokerUnavailableError(f"the broker did not acknowledge: {exc}") from exc
 
-    def _send_all(
-        self, records: Sequence[OutboundRecord], loop: asyncio.AbstractEventLoop
-    ) -> tuple[KafkaProducer, list[asyncio.Future[Any]]]:
+    def _send_all(self, records: Sequence[OutboundRecord], waiter: _BatchWaiter) -> KafkaProducer:
         producer = self._ensure_producer()
-        futures: list[asyncio.Future[Any]] = []
         for record in records:
-            future: asyncio.Future[Any] = loop.create_future()
             delivery = producer.send(
                 record.topic, value=record.value, key=record.key, headers=list(record.headers)
             )
-            delivery.add_callback(_resolver(loop, future))
-            delivery.add_errback(_rejecter(loop, future))
-            futures.append(future)
-        return producer, futures
+            delivery.add_callback(waiter.acknowledged)
+            delivery.add_errback(waiter.failed)
+        return producer
 
     def _ensure_producer(self) -> KafkaProducer:
         with self._lock:
@@ -140,25 +133,43 @@ def _close_quietly(producer: KafkaProducer, timeout_s: float = 0.0) -> None:
         log.debug("closing a discarded producer failed", exc_info=True)
 
 
-def _resolver(loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any]) -> Any:
-    def resolve(metadata: Any) -> None:
-        loop.call_soon_threadsafe(_set_result, future, metadata)
+class _BatchWaiter:
+    """One asyncio future for a whole batch: the producer's I/O thread counts acknowledgements and wakes
+    the event loop once, when the last one arrives or the first failure does (a future and a loop
+    wake-up per record cost more than producing the record)."""
 
-    return resolve
+    def __init__(self, loop: asyncio.AbstractEventLoop, count: int) -> None:
+        self._loop = loop
+        self._left = count
+        self._lock = threading.Lock()
+        self.done: asyncio.Future[None] = loop.create_future()
+        self.done.add_done_callback(_retrieve)
+
+    def acknowledged(self, _metadata: Any) -> None:
+        with self._lock:
+            self._left -= 1
+            last = self._left == 0
+        if last:
+            self._loop.call_soon_threadsafe(self._settle, None)
+
+    def failed(self, error: BaseException) -> None:
+        with self._lock:
+            first = self._left > 0
+            self._left = -1
+        if first:
+            failure = error if isinstance(error, Exception) else KafkaError(str(error))
+            self._loop.call_soon_threadsafe(self._settle, failure)
+
+    def _settle(self, error: Exception | None) -> None:
+        if self.done.done():
+            return
+        if error is None:
+            self.done.set_result(None)
+        else:
+            self.done.set_exception(error)
 
 
-def _rejecter(loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any]) -> Any:
-    def reject(error: BaseException) -> None:
-        loop.call_soon_threadsafe(_set_exception, future, error)
-
-    return reject
-
-
-def _set_result(future: asyncio.Future[Any], value: Any) -> None:
-    if not future.done():
-        future.set_result(value)
-
-
-def _set_exception(future: asyncio.Future[Any], error: BaseException) -> None:
-    if not future.done():
-        future.set_exception(error if isinstance(error, Exception) else KafkaError(str(error)))
+def _retrieve(future: asyncio.Future[None]) -> None:
+    """Mark a failure as seen, for a batch whose sender gave up before awaiting it."""
+    if not future.cancelled():
+        future.exception()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from services.cli.connector_cmds import connector
 from services.cli.data_cmds import buurten, schemas
 from services.cli.demo_cmds import demo
 from services.cli.directory_cmds import org, user
@@ -17,7 +18,21 @@ def cli() -> None:
     """wijkbrug: verbind de wijk met het systeem."""
 
 
-for command in (up, demo, gateway, processor, sink, db, topics, org, user, schemas, buurten, rules):
+for command in (
+    up,
+    demo,
+    gateway,
+    processor,
+    sink,
+    db,
+    topics,
+    org,
+    user,
+    schemas,
+    buurten,
+    rules,
+    connector,
+):
     cli.add_command(command)
 
 

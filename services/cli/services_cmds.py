@@ -7,7 +7,9 @@ from pathlib import Path
 import click
 import uvicorn
 
+from connectors.registry import load_directory
 from services.cli.common import deployment_option, domain_errors, load_settings
+from services.cli.connector_cmds import connector_errors
 from services.deployment import open_deployment
 from services.logs import configure_logging
 
@@ -19,12 +21,34 @@ from services.logs import configure_logging
 @click.option(
     "--processors", type=int, default=None, help="Processor workers (default 1; they share partitions)."
 )
+@click.option(
+    "--connectors",
+    "connectors_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Run every connector file in this directory beside the hub.",
+)
 @domain_errors
-def up(data_dir: Path | None, host: str | None, port: int | None, processors: int | None) -> None:
-    """Run everything: broker (embedded unless configured), gateway+dashboard, processor and sink."""
+@connector_errors
+def up(
+    data_dir: Path | None,
+    host: str | None,
+    port: int | None,
+    processors: int | None,
+    connectors_dir: Path | None,
+) -> None:
+    """Run everything: broker (embedded unless configured), gateway+dashboard, processor, sink, connectors."""
     from services.supervisor.up import run
 
-    settings = load_settings(data_dir=data_dir, host=host, port=port, processors=processors)
+    settings = load_settings(
+        data_dir=data_dir,
+        host=host,
+        port=port,
+        processors=processors,
+        connectors_dir=connectors_dir.resolve() if connectors_dir is not None else None,
+    )
+    if settings.connectors_dir is not None:
+        load_directory(settings.connectors_dir)  # refuse bad files before anything starts
     configure_logging(settings.log_level)
     raise SystemExit(run(settings))
 

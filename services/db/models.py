@@ -205,3 +205,22 @@ class Heartbeat(Base):
     state: Mapped[str] = mapped_column(String(20))
     detail: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ConnectorStateRow(Base):
+    """Where a connector is (its checkpoint), what it did, and what it was asked to do (pause)."""
+
+    __tablename__ = "connector_states"
+
+    name: Mapped[str] = mapped_column(String(63), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    org: Mapped[str] = mapped_column(String(63))
+    state: Mapped[str] = mapped_column(String(16))
+    paused: Mapped[bool] = mapped_column(default=False)
+    checkpoint: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc, nullable=True)
+    emitted: Mapped[int] = mapped_column(BigID, default=0)
+    dead_lettered: Mapped[int] = mapped_column(BigID, default=0)
+    retried: Mapped[int] = mapped_column(BigID, default=0)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

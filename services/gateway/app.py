@@ -11,12 +11,15 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
 
+from services.api.connectors import router as connectors_router
 from services.api.escalations import router as escalations_router
 from services.config import Settings
 from services.dashboard.pages import router as dashboard_router
 from services.gateway.events_route import router as events_router
 from services.gateway.health import router as health_router
 from services.gateway.runtime import Runtime, build_runtime
+from services.gateway.zgw_route import load_zgw_callbacks
+from services.gateway.zgw_route import router as zgw_router
 from services.http.problems import install_error_handlers
 
 SESSION_MAX_AGE_S = 8 * 3600
@@ -41,6 +44,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.runtime = built
+    app.state.zgw = load_zgw_callbacks(settings)
     app.state.templates = Jinja2Templates(directory=str(files("services.dashboard") / "templates"))
     app.add_middleware(
         SessionMiddleware,
@@ -54,6 +58,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.include_router(health_router)
     app.include_router(events_router)
     app.include_router(escalations_router)
+    app.include_router(connectors_router)
+    app.include_router(zgw_router)
     app.include_router(dashboard_router)
     app.mount("/static", StaticFiles(directory=str(files("services.dashboard") / "static")), name="static")
     return app

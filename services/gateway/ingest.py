@@ -83,9 +83,17 @@ class IngestService:
 
     async def accept(self, org: Organisation, events: Sequence[Any]) -> list[str]:
         """Accept all of `events` or none; returns their ids in request order."""
-        now = self._clock()
-        admissions = [admit(raw, org, self._registry, now=now) for raw in events]
+        admissions = self.admit(org, events)
         _refuse(admissions, events)
+        return await self.accept_admitted(org, admissions)
+
+    def admit(self, org: Organisation, events: Sequence[Any]) -> list[Admission]:
+        """The verdict on each of `events` as published by `org` (nothing is accepted yet)."""
+        now = self._clock()
+        return [admit(raw, org, self._registry, now=now) for raw in events]
+
+    async def accept_admitted(self, org: Organisation, admissions: Sequence[Admission]) -> list[str]:
+        """Accept events that `admit` admitted, all or none; returns their ids in order."""
         prepared = self._prepare(org, admissions)
         unique = _collapse_duplicates(prepared)
         ids = [item.event_id for item in unique]

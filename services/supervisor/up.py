@@ -29,6 +29,10 @@ from types import FrameType
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
+from connectors.model import State
+from connectors.registry import KINDS, load_directory
+from connectors.runner import EXIT_FAILED
+from connectors.state_sql import SqlConnectorStateStore
 from services.broker.admin import ensure_topics
 from services.broker.discovery import announce_embedded, withdraw_embedded
 from services.broker.embedded import EmbeddedBroker
@@ -46,6 +50,7 @@ WORKER_GRACE_S = 10.0
 GATEWAY_GRACE_S = 5.0
 MAX_BACKOFF_S = 30.0
 STABLE_AFTER_S = 60.0
+RESTART_POLL_S = 2.0
 
 
 @dataclass
@@ -60,6 +65,9 @@ class Child:
     failures: int = 0
     restart_at: float = 0.0
     log_file: Path = field(default_factory=Path)
+    #: For a connector: its name; a connector that failed for good waits for `connector restart`.
+    connector: str | None = None
+    halted: bool = False
 
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
@@ -155,8 +163,18 @@ class Supervisor:
             )
             for number in range(1, self.settings.processors + 1)
         ]
+        connectors = [
+            Child(
+                f"connector-{name}",
+                [*cli, "connector", "run", str(path), *data_dir],
+                WORKER_GRACE_S,
+                connector=name,
+            )
+            for path, name in self._connector_files()
+        ]
         self._children = [
             *processors,
+            *connectors,
             Child("sink", [*cli, "sink", *data_dir], WORKER_GRACE_S),
             Child(
                 "gateway",
@@ -167,6 +185,15 @@ class Supervisor:
         for child in self._children:
             child.log_file = self.logs / f"{child.name}.log"
             self._start(child)
+
+    def _connector_files(self) -> list[tuple[Path, str]]:
+        """The connector files that run as processes of their own (ZGW callbacks are the gateway's)."""
+        if self.settings.connectors_dir is None:
+            return []
+        configs = load_directory(self.settings.connectors_dir)
+        return [
+            (path, config.name) for path, config in configs.items() if KINDS[config.kind].mode != "callback"
+        ]
 
     def _start(self, child: Child) -> None:
         env = child_environment(self.settings, self._bootstrap)
@@ -195,9 +222,25 @@ class Supervisor:
         for child in self._children:
             if child.running() or self._stop.is_set():
                 continue
+            if child.halted:
+                if now >= child.restart_at:
+                    child.restart_at = now + RESTART_POLL_S
+                    if self._restart_requested(child):
+                        child.halted, child.failures = False, 0
+                        self._start(child)
+                continue
             if child.process is not None:
                 status = child.process.returncode
                 child.process = None
+                if child.connector is not None and status == EXIT_FAILED:
+                    log.error(
+                        "%s failed for good; `wijkbrug connector restart %s` restarts it",
+                        child.name,
+                        child.connector,
+                    )
+                    child.halted = True
+                    child.restart_at = now + RESTART_POLL_S
+                    continue
                 child.failures = 0 if now - child.started_at > STABLE_AFTER_S else child.failures + 1
                 delay = min(MAX_BACKOFF_S, 2.0 ** max(0, child.failures - 1)) if child.failures else 0.0
                 child.restart_at = now + delay
@@ -205,11 +248,19 @@ class Supervisor:
             if now >= child.restart_at:
                 self._start(child)
 
+    def _restart_requested(self, child: Child) -> bool:
+        deployment = open_deployment(self.settings, migrate=False)
+        try:
+            status = SqlConnectorStateStore(deployment.sessions).get(child.connector or "")
+        finally:
+            deployment.close()
+        return status is None or status.state is not State.FAILED
+
     def _recover_broker(self) -> None:
         if self._broker is None:
             return
         log.warning("the embedded broker died; restarting it and refilling it from the journal")
-        workers = [child for child in self._children if child.name != "gateway"]
+        workers = [child for child in self._children if child.name != "gateway" and not child.halted]
         for child in workers:
             if child.process is not None:
                 stop(child.process, child.grace_s)
