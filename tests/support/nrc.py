@@ -22,12 +22,14 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import TracebackType
 from typing import Any
 
 import httpx
 import jwt
+
+from tests.support.http_server import BackgroundServer
 
 ABONNEMENT_PATH = "/api/v1/abonnement"
 REQUIRED_CLAIMS = ("iss", "iat", "client_id", "user_id", "user_representation")
@@ -105,28 +107,19 @@ class NrcStandIn:
     abonnementen: list[Abonnement] = field(default_factory=list)
     deliveries: list[Delivery] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
-    _server: ThreadingHTTPServer | None = None
-    _thread: threading.Thread | None = None
+    _http: BackgroundServer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # lifecycle
 
     def start(self) -> NrcStandIn:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        server.daemon_threads = True
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="nrc-stand-in", daemon=True)
-        self._thread.start()
+        self._http = BackgroundServer(_handler_for(self), "nrc-stand-in")
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        if self._http is not None:
+            self._http.stop()
+            self._http = None
 
     def __enter__(self) -> NrcStandIn:
         return self.start()
@@ -138,10 +131,9 @@ class NrcStandIn:
 
     @property
     def url(self) -> str:
-        if self._server is None:
+        if self._http is None:
             raise RuntimeError("the NRC stand-in is not running")
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self._http.url
 
     # the NRC's work
 

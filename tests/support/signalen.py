@@ -19,11 +19,13 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 from zoneinfo import ZoneInfo
+
+from tests.support.http_server import BackgroundServer
 
 LIST_PATH = "/signals/v1/private/signals/"
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -141,29 +143,18 @@ class SignalenStandIn:
         self._failure_status = 503
         self._retry_after: str | None = None
         self._refuse = False
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._http: BackgroundServer | None = None
 
     # lifecycle
 
     def start(self) -> SignalenStandIn:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        server.daemon_threads = True
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.02}, name="signalen-stand-in", daemon=True
-        )
-        self._thread.start()
+        self._http = BackgroundServer(_handler_for(self), "signalen-stand-in")
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        if self._http is not None:
+            self._http.stop()
+            self._http = None
 
     def __enter__(self) -> SignalenStandIn:
         return self.start()
@@ -176,10 +167,9 @@ class SignalenStandIn:
     @property
     def url(self) -> str:
         """The base URL (what goes into a connector's `base_url`)."""
-        if self._server is None:
+        if self._http is None:
             raise RuntimeError("the Signalen stand-in is not running")
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self._http.url
 
     # data
 
