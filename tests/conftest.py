@@ -7,7 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine, delete
+from sqlalchemy.orm import Session, sessionmaker
 
+from services.db.engine import create_db_engine, create_session_factory
 from tests.support.broker import session_broker
 from tests.support.databases import DatabaseFactory, database_factory
 from tests.support.hub import Hub, start_hub
@@ -39,6 +42,28 @@ def databases(db_backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
 def database_url(databases: DatabaseFactory) -> str:
     """A fresh, migrated, seeded database for one test."""
     return databases.new()
+
+
+@pytest.fixture(scope="module")
+def module_engine(databases: DatabaseFactory) -> Iterator[Engine]:
+    """One migrated and seeded database for a test module: on PostgreSQL a new database per test costs
+    0.3-0.5 s (CREATE DATABASE ... TEMPLATE, DROP DATABASE), emptying a few tables costs milliseconds."""
+    engine = create_db_engine(databases.new())
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(module_engine: Engine, request: pytest.FixtureRequest) -> sessionmaker[Session]:
+    """Sessions on the module's database, after emptying the tables the module names in `TABLES`
+    (children first)."""
+    tables = getattr(request.module, "TABLES", None)
+    if tables is None:
+        raise pytest.UsageError(f"{request.module.__name__} uses `sessions` but names no TABLES to empty")
+    with module_engine.begin() as connection:
+        for table in tables:
+            connection.execute(delete(table))
+    return create_session_factory(module_engine)
 
 
 @pytest.fixture(scope="session")

@@ -2,34 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.errors import UnknownConnectorError
 from connectors.model import Counts, State
 from connectors.state_sql import SqlConnectorStateStore
-from services.db.engine import create_db_engine, create_session_factory
 from services.db.models import ConnectorStateRow
-from tests.support.databases import DatabaseFactory
 
 pytestmark = pytest.mark.db
 
 
-@pytest.fixture(scope="module")
-def engine(databases: DatabaseFactory) -> Iterator[Engine]:
-    engine = create_db_engine(databases.new())
-    yield engine
-    engine.dispose()
+#: The table this store writes; emptied before every test.
+TABLES = (ConnectorStateRow,)
 
 
 @pytest.fixture
-def store(engine: Engine) -> SqlConnectorStateStore:
-    with engine.begin() as connection:
-        connection.execute(delete(ConnectorStateRow))
-    sessions: sessionmaker[Session] = create_session_factory(engine)
+def store(sessions: sessionmaker[Session]) -> SqlConnectorStateStore:
     return SqlConnectorStateStore(sessions)
 
 

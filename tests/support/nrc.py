@@ -23,13 +23,12 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
-from types import TracebackType
 from typing import Any
 
 import httpx
 import jwt
 
-from tests.support.http_server import BackgroundServer
+from tests.support.http_server import HttpStandIn
 
 ABONNEMENT_PATH = "/api/v1/abonnement"
 REQUIRED_CLAIMS = ("iss", "iat", "client_id", "user_id", "user_representation")
@@ -99,7 +98,7 @@ class Delivery:
 
 
 @dataclass
-class NrcStandIn:
+class NrcStandIn(HttpStandIn):
     """An NRC for tests: start it with `with`; clients sign with `client_id` and `secret`."""
 
     client_id: str = "wijkbrug"
@@ -107,33 +106,12 @@ class NrcStandIn:
     abonnementen: list[Abonnement] = field(default_factory=list)
     deliveries: list[Delivery] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
-    _http: BackgroundServer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    # lifecycle
+    label = "NRC stand-in"
 
-    def start(self) -> NrcStandIn:
-        self._http = BackgroundServer(_handler_for(self), "nrc-stand-in")
-        return self
-
-    def stop(self) -> None:
-        if self._http is not None:
-            self._http.stop()
-            self._http = None
-
-    def __enter__(self) -> NrcStandIn:
-        return self.start()
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        if self._http is None:
-            raise RuntimeError("the NRC stand-in is not running")
-        return self._http.url
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        return _handler_for(self)
 
     # the NRC's work
 

@@ -20,12 +20,11 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
-from tests.support.http_server import BackgroundServer
+from tests.support.http_server import HttpStandIn
 
 LIST_PATH = "/signals/v1/private/signals/"
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -130,7 +129,7 @@ class StoredSignal:
         return document
 
 
-class SignalenStandIn:
+class SignalenStandIn(HttpStandIn):
     """A Signalen instance for tests: start it with `with`, point a connector at `url` with `token`."""
 
     def __init__(self, *, token: str = "signalen-test-token", page_size: int = 100) -> None:  # noqa: S107
@@ -143,33 +142,11 @@ class SignalenStandIn:
         self._failure_status = 503
         self._retry_after: str | None = None
         self._refuse = False
-        self._http: BackgroundServer | None = None
 
-    # lifecycle
+    label = "Signalen stand-in"
 
-    def start(self) -> SignalenStandIn:
-        self._http = BackgroundServer(_handler_for(self), "signalen-stand-in")
-        return self
-
-    def stop(self) -> None:
-        if self._http is not None:
-            self._http.stop()
-            self._http = None
-
-    def __enter__(self) -> SignalenStandIn:
-        return self.start()
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        """The base URL (what goes into a connector's `base_url`)."""
-        if self._http is None:
-            raise RuntimeError("the Signalen stand-in is not running")
-        return self._http.url
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        return _handler_for(self)
 
     # data
 

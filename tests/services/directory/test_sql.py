@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import pytest
-from sqlalchemy import Engine, MetaData, delete, select
+from sqlalchemy import Engine, MetaData, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from schemas.identifiers import Domain
 from services.db import models
-from services.db.engine import create_db_engine, create_session_factory
 from services.directory.errors import (
     InvalidDirectoryEntryError,
     OrganisationExistsError,
@@ -21,30 +20,12 @@ from services.directory.errors import (
 )
 from services.directory.model import Role
 from services.directory.sql import SqlDirectoryStore
-from tests.support.databases import DatabaseFactory
 
 pytestmark = pytest.mark.db
 
 
 #: The tables this store writes, children first; emptied before every test.
 TABLES = (models.UserToken, models.UserBuurt, models.User, models.OrgToken, models.Organisation)
-
-
-@pytest.fixture(scope="module")
-def engine(databases: DatabaseFactory) -> Iterator[Engine]:
-    """One migrated and seeded database for the module: on PostgreSQL a new database per test costs
-    0.3-0.5 s (CREATE DATABASE ... TEMPLATE, DROP DATABASE), emptying a few tables costs milliseconds."""
-    engine = create_db_engine(databases.new())
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def sessions(engine: Engine) -> sessionmaker[Session]:
-    with engine.begin() as connection:
-        for table in TABLES:
-            connection.execute(delete(table))
-    return create_session_factory(engine)
 
 
 @pytest.fixture
@@ -179,7 +160,7 @@ def test_the_returned_token_resolves_to_its_organisation_and_a_wrong_one_to_noth
 
 
 def test_an_organisation_token_is_stored_only_as_its_sha256(
-    store: SqlDirectoryStore, sessions: sessionmaker[Session], engine: Engine
+    store: SqlDirectoryStore, sessions: sessionmaker[Session], module_engine: Engine
 ) -> None:
     _, credential = store.add_organisation("woco", Domain.HOUSING, "Woco")
     second = store.issue_org_token("woco")
@@ -188,7 +169,7 @@ def test_an_organisation_token_is_stored_only_as_its_sha256(
         hashes = sorted(session.scalars(select(models.OrgToken.token_hash)))
 
     assert hashes == sorted([_sha256(credential.token), _sha256(second.token)])
-    stored = _every_stored_value(engine)
+    stored = _every_stored_value(module_engine)
     assert set(hashes) <= set(stored)
     for token in (credential.token, second.token):
         assert not [value for value in stored if token in value]
@@ -325,7 +306,7 @@ def test_a_duplicate_user_name_is_refused(store: SqlDirectoryStore) -> None:
 
 
 def test_user_tokens_resolve_to_their_user_only_and_are_stored_hashed(
-    store: SqlDirectoryStore, sessions: sessionmaker[Session], engine: Engine
+    store: SqlDirectoryStore, sessions: sessionmaker[Session], module_engine: Engine
 ) -> None:
     _, org_credential = store.add_organisation("woco", Domain.HOUSING, "Woco")
     anna, anna_credential = store.add_user("anna", Role.TASKFORCE)
@@ -339,7 +320,7 @@ def test_user_tokens_resolve_to_their_user_only_and_are_stored_hashed(
     with sessions() as session:
         hashes = set(session.scalars(select(models.UserToken.token_hash)))
     assert hashes == {_sha256(anna_credential.token), _sha256(bram_credential.token)}
-    stored = _every_stored_value(engine)
+    stored = _every_stored_value(module_engine)
     for token in (anna_credential.token, bram_credential.token):
         assert not [value for value in stored if token in value]
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from schemas.escalation import PolicyRef
@@ -26,23 +26,6 @@ EVERYTHING = Scope(everything=True)
 
 #: The tables this store writes, children first; emptied before every test.
 TABLES = (EvidenceRow, Escalation)
-
-
-@pytest.fixture(scope="module")
-def engine(databases: DatabaseFactory) -> Iterator[Engine]:
-    """One migrated and seeded database for the module: on PostgreSQL a new database per test costs
-    0.3-0.5 s (CREATE DATABASE ... TEMPLATE, DROP DATABASE), emptying a few tables costs milliseconds."""
-    engine = create_db_engine(databases.new())
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def sessions(engine: Engine) -> sessionmaker[Session]:
-    with engine.begin() as connection:
-        for table in TABLES:
-            connection.execute(delete(table))
-    return create_session_factory(engine)
 
 
 @pytest.fixture

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.db.engine import create_db_engine, create_session_factory
 from services.db.models import Heartbeat
 from services.db.types import utcnow
 from services.health.heartbeats import READY, STARTING, STOPPED, SqlHeartbeatStore
-from tests.support.databases import DatabaseFactory
 
 pytestmark = pytest.mark.db
 
@@ -22,23 +19,6 @@ STALE_AFTER = timedelta(seconds=15)
 
 #: The tables this store writes, children first; emptied before every test.
 TABLES = (Heartbeat,)
-
-
-@pytest.fixture(scope="module")
-def engine(databases: DatabaseFactory) -> Iterator[Engine]:
-    """One migrated and seeded database for the module: on PostgreSQL a new database per test costs
-    0.3-0.5 s (CREATE DATABASE ... TEMPLATE, DROP DATABASE), emptying a few tables costs milliseconds."""
-    engine = create_db_engine(databases.new())
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def sessions(engine: Engine) -> sessionmaker[Session]:
-    with engine.begin() as connection:
-        for table in TABLES:
-            connection.execute(delete(table))
-    return create_session_factory(engine)
 
 
 @pytest.fixture

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import pytest
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.db.engine import create_db_engine, create_session_factory
 from services.db.models import JournalEntry
 from services.journal.model import JournalRecord, JournalState, KnownEvent
 from services.journal.sql import SqlJournalStore
-from tests.support.databases import DatabaseFactory
 
 pytestmark = pytest.mark.db
 
@@ -22,23 +20,6 @@ GEMEENTE = "urn:nl:wijkbrug:org:gemeente"
 
 #: The tables this store writes, children first; emptied before every test.
 TABLES = (JournalEntry,)
-
-
-@pytest.fixture(scope="module")
-def engine(databases: DatabaseFactory) -> Iterator[Engine]:
-    """One migrated and seeded database for the module: on PostgreSQL a new database per test costs
-    0.3-0.5 s (CREATE DATABASE ... TEMPLATE, DROP DATABASE), emptying a few tables costs milliseconds."""
-    engine = create_db_engine(databases.new())
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def sessions(engine: Engine) -> sessionmaker[Session]:
-    with engine.begin() as connection:
-        for table in TABLES:
-            connection.execute(delete(table))
-    return create_session_factory(engine)
 
 
 @pytest.fixture
