@@ -38,6 +38,10 @@ class ConnectorStateStore(Protocol):
         """Ask a connector to pause or resume (it notices within a poll)."""
         ...
 
+    def restart(self, name: str) -> ConnectorStatus:
+        """Ask for a failed connector to be started again (the supervisor notices)."""
+        ...
+
     def reset(self, name: str) -> ConnectorStatus:
         """Forget the checkpoint: the connector reads its source from the start again."""
         ...

@@ -83,6 +83,14 @@ class SqlConnectorStateStore:
             session.flush()
             return _status(row)
 
+    def restart(self, name: str) -> ConnectorStatus:
+        with self._sessions.begin() as session:
+            row = _row(session, name)
+            row.state = State.STARTING.value
+            row.updated_at = utcnow()
+            session.flush()
+            return _status(row)
+
     def reset(self, name: str) -> ConnectorStatus:
         with self._sessions.begin() as session:
             row = _row(session, name)

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
+from connectors.control import Control, apply_control
 from connectors.errors import UnknownConnectorError
 from connectors.model import ConnectorStatus, State
 from connectors.state_sql import SqlConnectorStateStore
@@ -99,25 +100,10 @@ async def get_connector(
     return _out(found)
 
 
-async def _control(request: Request, name: str, user: User, action: str) -> ConnectorOut:
-    _allow(user, CONTROLLERS, f"{action} connectors")
-    store = _store(request)
-
-    def apply() -> ConnectorStatus:
-        if action == "pause":
-            return store.set_paused(name, True)
-        if action == "resume":
-            return store.set_paused(name, False)
-        if action == "restart":
-            store.set_state(name, State.STARTING)
-            status = store.get(name)
-            if status is None:
-                raise UnknownConnectorError(f"no connector named {name!r}")
-            return status
-        return store.reset(name)
-
+async def _control(request: Request, name: str, user: User, control: Control) -> ConnectorOut:
+    _allow(user, CONTROLLERS, f"{control.value} connectors")
     try:
-        return _out(await in_thread(apply))
+        return _out(await in_thread(apply_control, _store(request), name, control))
     except UnknownConnectorError as exc:
         raise ConnectorNotFoundError(str(exc)) from exc
 
@@ -125,22 +111,22 @@ async def _control(request: Request, name: str, user: User, action: str) -> Conn
 @router.put("/{name}/pause", response_model=ConnectorOut)
 async def pause(request: Request, name: str, user: Annotated[User, Depends(api_user)]) -> ConnectorOut:
     """Pause: the connector stops polling (or consuming) until resumed."""
-    return await _control(request, name, user, "pause")
+    return await _control(request, name, user, Control.PAUSE)
 
 
 @router.put("/{name}/resume", response_model=ConnectorOut)
 async def resume(request: Request, name: str, user: Annotated[User, Depends(api_user)]) -> ConnectorOut:
     """Resume after a pause."""
-    return await _control(request, name, user, "resume")
+    return await _control(request, name, user, Control.RESUME)
 
 
 @router.post("/{name}/restart", response_model=ConnectorOut)
 async def restart(request: Request, name: str, user: Annotated[User, Depends(api_user)]) -> ConnectorOut:
     """Restart a connector that failed (under `wijkbrug up`, the supervisor starts it again)."""
-    return await _control(request, name, user, "restart")
+    return await _control(request, name, user, Control.RESTART)
 
 
 @router.delete("/{name}/offsets", response_model=ConnectorOut)
 async def reset(request: Request, name: str, user: Annotated[User, Depends(api_user)]) -> ConnectorOut:
     """Forget the checkpoint: the connector reads its source from the start (the hub drops repeats)."""
-    return await _control(request, name, user, "reset")
+    return await _control(request, name, user, Control.RESET)

@@ -12,6 +12,7 @@ from typing import ParamSpec, TypeVar
 import click
 
 from connectors.assembly import Runnable, runner_for
+from connectors.control import Control, apply_control
 from connectors.errors import ConnectorError, UnknownConnectorError
 from connectors.kinds.zgw import ZgwConfig
 from connectors.kinds.zgw_abonnement import subscribe
@@ -137,34 +138,29 @@ def _describe(item: ConnectorStatus) -> str:
     return "\n".join(lines)
 
 
-def _control(action: str) -> Callable[[str, Path | None], None]:
+def _control(control: Control) -> Callable[[str, Path | None], None]:
     def command(name: str, data_dir: Path | None) -> None:
         deployment = open_deployment(load_settings(data_dir=data_dir))
         try:
-            store = SqlConnectorStateStore(deployment.sessions)
-            if action == "pause":
-                store.set_paused(name, True)
-            elif action == "resume":
-                store.set_paused(name, False)
-            elif action == "restart":
-                store.set_state(name, State.STARTING, None)
-            else:
-                store.reset(name)
+            apply_control(SqlConnectorStateStore(deployment.sessions), name, control)
         finally:
             deployment.close()
-        click.echo(f"{name}: {action} requested")
+        click.echo(f"{name}: {control.value} requested")
 
     return command
 
 
-for _action, _help in (
-    ("pause", "Pause NAME: it stops polling (or consuming) until resumed."),
-    ("resume", "Resume NAME after a pause."),
-    ("restart", "Restart NAME after it failed (under `wijkbrug up`, the supervisor starts it again)."),
-    ("reset", "Forget NAME's checkpoint: it reads its source from the start (the hub drops what it has)."),
+for _each, _help in (
+    (Control.PAUSE, "Pause NAME: it stops polling (or consuming) until resumed."),
+    (Control.RESUME, "Resume NAME after a pause."),
+    (Control.RESTART, "Restart NAME after it failed (under `wijkbrug up`, the supervisor starts it again)."),
+    (
+        Control.RESET,
+        "Forget NAME's checkpoint: it reads its source from the start (the hub drops what it has).",
+    ),
 ):
-    connector.command(_action, help=_help)(
-        click.argument("name")(deployment_option(domain_errors(connector_errors(_control(_action)))))
+    connector.command(_each.value, help=_help)(
+        click.argument("name")(deployment_option(domain_errors(connector_errors(_control(_each)))))
     )
 
 

@@ -38,7 +38,7 @@ from services.broker.discovery import announce_embedded, withdraw_embedded
 from services.broker.embedded import EmbeddedBroker
 from services.broker.topics import Topology
 from services.config import Settings
-from services.deployment import open_deployment
+from services.deployment import Deployment, open_deployment
 from services.directory.sql import SqlDirectoryStore
 from services.journal.replay import replay_journal
 from services.journal.sql import SqlJournalStore
@@ -97,6 +97,9 @@ class Supervisor:
         self._broker: EmbeddedBroker | None = None
         self._children: list[Child] = []
         self._bootstrap = ""
+        # Opened when a connector has failed for good, to watch for `connector restart` every few seconds.
+        self._states_deployment: Deployment | None = None
+        self._connector_states: SqlConnectorStateStore | None = None
 
     # lifecycle -----------------------------------------------------------------------------------
 
@@ -249,11 +252,10 @@ class Supervisor:
                 self._start(child)
 
     def _restart_requested(self, child: Child) -> bool:
-        deployment = open_deployment(self.settings, migrate=False)
-        try:
-            status = SqlConnectorStateStore(deployment.sessions).get(child.connector or "")
-        finally:
-            deployment.close()
+        if self._connector_states is None:
+            self._states_deployment = open_deployment(self.settings, migrate=False)
+            self._connector_states = SqlConnectorStateStore(self._states_deployment.sessions)
+        status = self._connector_states.get(child.connector or "")
         return status is None or status.state is not State.FAILED
 
     def _recover_broker(self) -> None:
@@ -294,6 +296,8 @@ class Supervisor:
                 status = stop(child.process, child.grace_s)
                 log.info("stopped %s (status %s)", child.name, status)
                 child.process = None
+        if self._states_deployment is not None:
+            self._states_deployment.close()
         if self._broker is not None:
             self._broker.stop()
             withdraw_embedded(self.settings)

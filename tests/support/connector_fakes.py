@@ -85,6 +85,10 @@ class MemoryStateStore:
         self.rows[name] = replace(self._row(name), paused=paused)
         return self.rows[name]
 
+    def restart(self, name: str) -> ConnectorStatus:
+        self.set_state(name, State.STARTING)
+        return self.rows[name]
+
     def reset(self, name: str) -> ConnectorStatus:
         self.rows[name] = replace(self._row(name), checkpoint=None)
         return self.rows[name]
