@@ -86,7 +86,7 @@ class HubSink:
                 )
         while admitted:
             try:
-                await self._ingest.accept_admitted(self._org, [admission for _, admission in admitted])
+                await self._ingest.accept_replayable(self._org, [admission for _, admission in admitted])
                 break
             except EventIdConflictError as exc:
                 clashing = {int(detail["index"]) for detail in exc.details or ()}

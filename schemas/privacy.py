@@ -12,18 +12,18 @@ Walks are iterative, so deeply nested input cannot exhaust the interpreter stack
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
 from stdnum.nl import bsn
 
 REDACTED = "[REDACTED]"
 
 _CANDIDATE_RE = re.compile(r"(?<![A-Za-z0-9_-])(?<![0-9]\.)[0-9]{9}(?![A-Za-z0-9_-])(?!\.[0-9])")
-_NINE_DIGITS_RE = re.compile(r"(?<![0-9])[0-9]{9}(?![0-9])")
+_NINE_DIGITS_RE = re.compile(rb"(?<![0-9])[0-9]{9}(?![0-9])")
 
 
 def _cannot_hold_bsn(value: Any) -> bool:
@@ -33,8 +33,8 @@ def _cannot_hold_bsn(value: Any) -> bool:
     this only ever rules values out; values it cannot serialise (cycles, odd types) go to the full walk.
     """
     try:
-        text = json.dumps(value, ensure_ascii=False, default=str)
-    except (ValueError, TypeError, RecursionError):
+        text = orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:  # orjson.JSONEncodeError: too deep, a cycle, an integer beyond 64 bits
         return False
     return _NINE_DIGITS_RE.search(text) is None
 

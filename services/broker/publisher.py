@@ -20,6 +20,7 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
 from services.broker.errors import BrokerUnavailableError
+from services.broker.partitioner import Murmur2Partitioner
 from services.broker.records import OutboundRecord
 from services.process.children import port_open
 
@@ -109,6 +110,7 @@ class KafkaPublisher:
                     delivery_timeout_ms=max(timeout_ms, 5000 + 5),
                     reconnect_backoff_max_ms=1000,
                     retry_backoff_ms=100,
+                    partitioner=Murmur2Partitioner(),
                 )
             return self._producer
 

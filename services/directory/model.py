@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 from schemas.identifiers import Domain, source_for
 
@@ -25,8 +26,9 @@ class Organisation:
     domain: Domain
     name: str
 
-    @property
+    @cached_property
     def source(self) -> str:
+        """``urn:nl:wijkbrug:org:<slug>`` (read for every event of a batch, so computed once)."""
         return source_for(self.slug)
 
 

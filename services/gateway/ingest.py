@@ -94,6 +94,41 @@ class IngestService:
 
     async def accept_admitted(self, org: Organisation, admissions: Sequence[Admission]) -> list[str]:
         """Accept events that `admit` admitted, all or none; returns their ids in order."""
+        prepared, new, pending = await self._sort(org, admissions)
+        unpublished = [*new, *pending]
+        if unpublished:
+            await self._inbound_topics.ensure(org.slug)
+            if new:
+                await in_thread(self._journal.record_pending, [item.record for item in new])
+            await self._publish(unpublished)
+            await in_thread(self._journal.mark_published, org.source, [item.event_id for item in unpublished])
+        return [item.event_id for item in prepared]
+
+    async def accept_replayable(self, org: Organisation, admissions: Sequence[Admission]) -> list[str]:
+        """`accept_admitted` for a caller that keeps its own position in the source and moves it only after
+        this returns (a connector's checkpoint): produce first, then journal the new events as published,
+        one write instead of two.
+
+        A crash between the two leaves the events unknown to the journal; the caller reads them again
+        from its position and they are produced again, which every stage downstream ignores by
+        (source, id): the same outcome as a crash of `accept_admitted` between produce and marking.
+        """
+        prepared, new, pending = await self._sort(org, admissions)
+        unpublished = [*new, *pending]
+        if unpublished:
+            await self._inbound_topics.ensure(org.slug)
+            await self._publish(unpublished)
+            if new:
+                await in_thread(self._journal.record_published, [item.record for item in new])
+            if pending:
+                await in_thread(self._journal.mark_published, org.source, [item.event_id for item in pending])
+        return [item.event_id for item in prepared]
+
+    async def _sort(
+        self, org: Organisation, admissions: Sequence[Admission]
+    ) -> tuple[list[_Prepared], list[_Prepared], list[_Prepared]]:
+        """All prepared events, the new ones and those journalled but never acknowledged; a conflict with
+        an event accepted before raises EventIdConflictError."""
         prepared = self._prepare(org, admissions)
         unique = _collapse_duplicates(prepared)
         ids = [item.event_id for item in unique]
@@ -122,17 +157,11 @@ class IngestService:
                     for item in conflicts
                 ],
             )
-        unpublished = [*new, *pending]
-        if unpublished:
-            await self._inbound_topics.ensure(org.slug)
-            if new:
-                await in_thread(self._journal.record_pending, [item.record for item in new])
-            await self._publish(unpublished)
-            await in_thread(self._journal.mark_published, org.source, [item.event_id for item in unpublished])
-        return [item.event_id for item in prepared]
+        return prepared, new, pending
 
     def _prepare(self, org: Organisation, admissions: Sequence[Admission]) -> list[_Prepared]:
         topic = self._topology.inbound(org.slug)
+        source = org.source
         prepared: list[_Prepared] = []
         for index, admission in enumerate(admissions):
             wire = admission.wire()
@@ -143,7 +172,7 @@ class IngestService:
                     event_id=str(wire["id"]),
                     admission=admission,
                     record=JournalRecord(
-                        source=org.source,
+                        source=source,
                         event_id=str(wire["id"]),
                         org_slug=org.slug,
                         type=str(wire["type"]),

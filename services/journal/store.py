@@ -19,6 +19,10 @@ class JournalStore(Protocol):
         """Record events before they are produced; records already present are left as they are."""
         ...
 
+    def record_published(self, records: Sequence[JournalRecord]) -> None:
+        """Record events the broker already acknowledged; records already present are left as they are."""
+        ...
+
     def mark_published(self, source: str, event_ids: Sequence[str]) -> None:
         """Note that the broker acknowledged these events."""
         ...

@@ -6,6 +6,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from services.broker.records import (
     CLOUDEVENTS_JSON,
@@ -26,6 +28,26 @@ def test_dumps_is_compact_and_sorted() -> None:
 
     assert encoded == b'{"a":[1,2,{"b":true,"y":null}],"m":"x","z":1}'
     assert json.loads(encoded) == document
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(), children, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(_JSON)
+def test_dumps_writes_exactly_what_the_standard_library_writes(document: Any) -> None:
+    """The journal's content hashes are taken over this text: it must not change with the encoder."""
+    standard = json.dumps(document, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+
+    assert dumps(document) == standard.encode("utf-8")
+
+
+@pytest.mark.parametrize("number", [1e-05, 1.5e-7, -3e-300, 2**70, 1e16, 0.0001, 123456789.125])
+def test_dumps_keeps_the_standard_form_of_awkward_numbers(number: float) -> None:
+    assert dumps({"n": number}) == json.dumps({"n": number}, separators=(",", ":")).encode("utf-8")
 
 
 def test_dumps_does_not_depend_on_insertion_order() -> None:

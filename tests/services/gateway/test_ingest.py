@@ -91,6 +91,10 @@ class Rig:
     def accept(self, events: Sequence[Any], org: Organisation = WOONSTAD) -> list[str]:
         return asyncio.run(self.service.accept(org, events))
 
+    def accept_replayable(self, events: Sequence[Any], org: Organisation = WOONSTAD) -> list[str]:
+        admissions = self.service.admit(org, events)
+        return asyncio.run(self.service.accept_replayable(org, admissions))
+
     def journalled(self) -> list[ReplayItem]:
         return [item for batch in self.journal.replay() for item in batch]
 
@@ -509,3 +513,58 @@ def test_a_bsn_is_refused_without_echoing_it(rig: Rig, where: str, field: str) -
         assert bsn not in text
     assert rig.journalled() == []
     assert rig.publisher.attempts == 0
+
+
+# ---------------------------------------------------------------------------------------------------
+# a replayable caller (a connector): produce first, then journal as published
+
+
+def test_replayable_events_are_produced_then_journalled_as_published(rig: Rig) -> None:
+    events = [evicted(), evicted()]
+
+    assert rig.accept_replayable(events) == ids_of(events)
+    assert rig.accept_replayable(events) == ids_of(events)
+
+    assert [json.loads(record.value)["id"] for record in rig.publisher.records] == ids_of(events)
+    assert [item.record.encode("utf-8") for item in rig.journalled()] == [
+        record.value for record in rig.publisher.records
+    ]
+    assert all(rig.state(event_id) is JournalState.PUBLISHED for event_id in ids_of(events))
+
+
+def test_a_broker_failure_journals_nothing_for_a_replayable_caller(rig: Rig) -> None:
+    event = evicted()
+    rig.publisher.failing = True
+
+    with pytest.raises(BrokerUnavailableError):
+        rig.accept_replayable([event])
+
+    assert rig.journalled() == []
+    rig.publisher.failing = False
+    assert rig.accept_replayable([event]) == [event["id"]]
+    assert rig.state(event["id"]) is JournalState.PUBLISHED
+
+
+def test_a_replayable_caller_publishes_what_the_gateway_left_pending(rig: Rig) -> None:
+    pending = evicted()
+    rig.publisher.failing = True
+    with pytest.raises(BrokerUnavailableError):
+        rig.accept([pending])
+    rig.publisher.failing = False
+    new = evicted()
+
+    rig.accept_replayable([pending, new])
+
+    assert sorted(json.loads(record.value)["id"] for record in rig.publisher.records) == sorted(
+        [pending["id"], new["id"]]
+    )
+    assert rig.state(pending["id"]) is rig.state(new["id"]) is JournalState.PUBLISHED
+    assert len(rig.journalled()) == 2
+
+
+def test_a_replayable_caller_gets_the_same_conflict(rig: Rig) -> None:
+    event = evicted()
+    rig.accept([event])
+
+    with pytest.raises(EventIdConflictError):
+        rig.accept_replayable([{**event, "subject": new_subject()}])

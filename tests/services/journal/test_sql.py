@@ -88,6 +88,20 @@ def test_record_pending_keeps_the_first_record_of_a_source_and_id(
     assert all(row.published_at is None and row.accepted_at.utcoffset() is not None for row in rows)
 
 
+def test_record_published_records_acknowledged_events_and_keeps_what_was_there(
+    journal: SqlJournalStore,
+) -> None:
+    journal.record_pending([_record("e-pending")])
+
+    journal.record_published([_record("e-pending", content="v2"), _record("e-new")])
+
+    assert dict(journal.known(WOCO, ["e-pending", "e-new"])) == {
+        "e-pending": KnownEvent(content_hash="hash-e-pending-v1", state=JournalState.PENDING),
+        "e-new": KnownEvent(content_hash="hash-e-new-v1", state=JournalState.PUBLISHED),
+    }
+    assert _replayed_ids(journal, 10) == [["e-pending", "e-new"]]
+
+
 def test_mark_published_marks_only_the_given_events_and_keeps_the_first_time(
     journal: SqlJournalStore, sessions: sessionmaker[Session]
 ) -> None:
