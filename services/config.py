@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
     max_batch_events: int = Field(default=1000, gt=0)
     produce_timeout_s: float = Field(default=10.0, gt=0)
+    decision_relay_interval_s: float = Field(
+        default=5.0, gt=0, description="How often stored decisions not yet on the broker are produced again."
+    )
     partitions_inbound: int = Field(default=4, gt=0)
     partitions_events: int = Field(default=8, gt=0)
     partitions_escalations: int = Field(default=4, gt=0)

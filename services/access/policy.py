@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from services.directory.model import Role, User
+from services.escalations.lifecycle import Action
 from services.escalations.model import Scope
+
+#: The escalation actions each role may take (on the escalations its scope lets it see).
+ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
+    Role.TASKFORCE: frozenset(Action),
+    Role.LIAISON: frozenset({Action.COMMENT, Action.CONFIRM}),
+    Role.RESIDENT: frozenset(),
+    Role.ADMIN: frozenset(),
+}
 
 
 def escalation_scope(user: User) -> Scope:
@@ -19,3 +28,9 @@ def escalation_scope(user: User) -> Scope:
         return Scope(org=user.org) if user.org else Scope()
     # Role.RESIDENT
     return Scope(buurten=user.buurten, initiatives_only=True) if user.buurten else Scope()
+
+
+def may_act(user: User, action: Action) -> bool:
+    """Whether `user`'s role may take `action` at all (a liaison confirms only their own organisation's
+    instruction; the lifecycle service checks that)."""
+    return action in ROLE_ACTIONS[user.role]

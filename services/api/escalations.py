@@ -1,4 +1,9 @@
-"""GET /api/v1/escalations and /api/v1/escalations/{id} (PRODUCT.md "Interfaces that stay stable")."""
+"""/api/v1/escalations: the list and one escalation (PRODUCT.md "Interfaces that stay stable"), and the
+lifecycle actions (acknowledge, assign, decide, resolve, reopen, comment, confirm an instruction).
+
+Status changes carry the `version` the client saw; a stale version is a 409 `version_conflict`.
+Every view of one escalation and every change is written to the audit log.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,15 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from schemas.data.taskforce import MAX_INSTRUCTIONS, DecisionKind
 from services.access.policy import escalation_scope
 from services.db.errors import in_thread
 from services.directory.model import User
-from services.errors import NotFoundError
+from services.escalations.commands import Command, DecisionInput
+from services.escalations.errors import EscalationNotFoundError
+from services.escalations.lifecycle import Action
 from services.escalations.model import EscalationFilter, EscalationView, Severity, Status
 from services.gateway.deps import api_user, get_runtime
 
@@ -27,6 +35,38 @@ class EvidenceOut(BaseModel):
     source: str
     org: str
     time: datetime
+
+
+class InstructionOut(BaseModel):
+    """What one organisation must do, and whether its liaison confirmed it."""
+
+    org: str
+    action: str
+    done_at: datetime | None
+    done_by: str | None
+
+
+class DecisionOut(BaseModel):
+    """The taskforce's decision."""
+
+    decision: str
+    text: str
+    instructions: list[InstructionOut]
+    decided_by: str
+    decided_at: datetime
+    event_id: str
+
+
+class HistoryOut(BaseModel):
+    """One lifecycle step."""
+
+    at: datetime
+    actor: str
+    action: str
+    from_status: Status
+    to_status: Status
+    text: str | None
+    detail: dict[str, object]
 
 
 class EscalationOut(BaseModel):
@@ -47,6 +87,12 @@ class EscalationOut(BaseModel):
     updated_at: datetime
     withdrawn_at: datetime | None
     version: int
+    assignee: str | None
+    acknowledged_at: datetime | None
+    decided_at: datetime | None
+    resolved_at: datetime | None
+    decision: DecisionOut | None
+    history: list[HistoryOut] = Field(description="lifecycle steps; only on the single escalation")
 
 
 class EscalationPage(BaseModel):
@@ -58,10 +104,37 @@ class EscalationPage(BaseModel):
     offset: int
 
 
-class EscalationNotFoundError(NotFoundError):
-    """No escalation with this id that the user may see."""
+class VersionIn(BaseModel):
+    """A status change: the version of the escalation the user saw."""
 
-    code = "escalation_not_found"
+    version: int = Field(ge=1)
+
+
+class AssignIn(VersionIn):
+    """Assign to a taskforce member."""
+
+    assignee: str = Field(min_length=1, max_length=100)
+
+
+class InstructionIn(BaseModel):
+    """What one organisation must do."""
+
+    org: str = Field(min_length=1, max_length=63)
+    action: str = Field(min_length=1, max_length=2000)
+
+
+class DecideIn(VersionIn):
+    """The decision: kind, reasoning and instructions per organisation."""
+
+    decision: DecisionKind
+    text: str = Field(min_length=1, max_length=5000)
+    instructions: list[InstructionIn] = Field(default_factory=list, max_length=MAX_INSTRUCTIONS)
+
+
+class CommentIn(BaseModel):
+    """A comment on the escalation."""
+
+    text: str = Field(min_length=1, max_length=5000)
 
 
 @router.get("", response_model=EscalationPage)
@@ -99,10 +172,108 @@ async def get_escalation(
     request: Request, escalation_id: int, user: Annotated[User, Depends(api_user)]
 ) -> EscalationOut:
     """One escalation with its evidence."""
-    found = await in_thread(get_runtime(request).escalations.get, escalation_id, escalation_scope(user))
+    runtime = get_runtime(request)
+    found = await in_thread(runtime.escalations.get, escalation_id, escalation_scope(user))
     if found is None:
         raise EscalationNotFoundError(f"no escalation {escalation_id} that you may see")
+    await in_thread(
+        runtime.audit.record, user.name, user.role.value, "escalation.view", f"escalation:{found.id}", {}
+    )
     return _out(found)
+
+
+async def _act(request: Request, user: User, escalation_id: int, command: Command) -> EscalationOut:
+    runtime = get_runtime(request)
+    await runtime.taskforce.act(user, escalation_id, command)
+    found = await in_thread(runtime.escalations.get, escalation_id, escalation_scope(user))
+    if found is None:  # deleted in between: as good as never there
+        raise EscalationNotFoundError(f"no escalation {escalation_id} that you may see")
+    return _out(found)
+
+
+def _command(
+    user: User,
+    action: Action,
+    *,
+    version: int | None = None,
+    assignee: str | None = None,
+    decision: DecisionInput | None = None,
+    text: str | None = None,
+    org: str | None = None,
+) -> Command:
+    return Command(
+        action=action,
+        actor=user.name,
+        role=user.role.value,
+        version=version,
+        assignee=assignee,
+        decision=decision,
+        text=text,
+        org=org,
+    )
+
+
+@router.post("/{escalation_id}/acknowledge", response_model=EscalationOut)
+async def acknowledge(
+    request: Request, escalation_id: int, body: VersionIn, user: Annotated[User, Depends(api_user)]
+) -> EscalationOut:
+    """open/reopened -> acknowledged."""
+    return await _act(request, user, escalation_id, _command(user, Action.ACKNOWLEDGE, version=body.version))
+
+
+@router.post("/{escalation_id}/assign", response_model=EscalationOut)
+async def assign(
+    request: Request, escalation_id: int, body: AssignIn, user: Annotated[User, Depends(api_user)]
+) -> EscalationOut:
+    """-> in_progress, assigned to a taskforce member (again, to hand it over)."""
+    command = _command(user, Action.ASSIGN, version=body.version, assignee=body.assignee)
+    return await _act(request, user, escalation_id, command)
+
+
+@router.post("/{escalation_id}/decide", response_model=EscalationOut)
+async def decide(
+    request: Request, escalation_id: int, body: DecideIn, user: Annotated[User, Depends(api_user)]
+) -> EscalationOut:
+    """in_progress -> decided; the decision goes out on buurt.decisions."""
+    decision = DecisionInput(
+        kind=body.decision,
+        text=body.text,
+        instructions=tuple((item.org, item.action) for item in body.instructions),
+    )
+    command = _command(user, Action.DECIDE, version=body.version, decision=decision)
+    return await _act(request, user, escalation_id, command)
+
+
+@router.post("/{escalation_id}/resolve", response_model=EscalationOut)
+async def resolve(
+    request: Request, escalation_id: int, body: VersionIn, user: Annotated[User, Depends(api_user)]
+) -> EscalationOut:
+    """decided -> resolved."""
+    return await _act(request, user, escalation_id, _command(user, Action.RESOLVE, version=body.version))
+
+
+@router.post("/{escalation_id}/reopen", response_model=EscalationOut)
+async def reopen(
+    request: Request, escalation_id: int, body: VersionIn, user: Annotated[User, Depends(api_user)]
+) -> EscalationOut:
+    """resolved -> reopened."""
+    return await _act(request, user, escalation_id, _command(user, Action.REOPEN, version=body.version))
+
+
+@router.post("/{escalation_id}/comments", response_model=EscalationOut)
+async def comment(
+    request: Request, escalation_id: int, body: CommentIn, user: Annotated[User, Depends(api_user)]
+) -> EscalationOut:
+    """A comment (taskforce and liaisons); no status change."""
+    return await _act(request, user, escalation_id, _command(user, Action.COMMENT, text=body.text))
+
+
+@router.post("/{escalation_id}/instructions/{org}/done", response_model=EscalationOut)
+async def confirm_instruction(
+    request: Request, escalation_id: int, org: str, user: Annotated[User, Depends(api_user)]
+) -> EscalationOut:
+    """The organisation did what the decision told it (its liaison, or the taskforce)."""
+    return await _act(request, user, escalation_id, _command(user, Action.CONFIRM, org=org))
 
 
 def _out(view: EscalationView) -> EscalationOut:
@@ -125,4 +296,38 @@ def _out(view: EscalationView) -> EscalationOut:
         updated_at=view.updated_at,
         withdrawn_at=view.withdrawn_at,
         version=view.version,
+        assignee=view.assignee,
+        acknowledged_at=view.acknowledged_at,
+        decided_at=view.decided_at,
+        resolved_at=view.resolved_at,
+        decision=_decision_out(view),
+        history=[
+            HistoryOut(
+                at=step.at,
+                actor=step.actor,
+                action=step.action,
+                from_status=step.from_status,
+                to_status=step.to_status,
+                text=step.text,
+                detail=step.detail,
+            )
+            for step in view.history
+        ],
+    )
+
+
+def _decision_out(view: EscalationView) -> DecisionOut | None:
+    decision = view.decision
+    if decision is None:
+        return None
+    return DecisionOut(
+        decision=decision.kind,
+        text=decision.text,
+        instructions=[
+            InstructionOut(org=item.org, action=item.action, done_at=item.done_at, done_by=item.done_by)
+            for item in decision.instructions
+        ],
+        decided_by=decision.decided_by,
+        decided_at=decision.decided_at,
+        event_id=decision.event_id,
     )

@@ -41,6 +41,41 @@ class EvidenceView:
 
 
 @dataclass(frozen=True)
+class InstructionView:
+    """What one organisation must do after a decision, and whether its liaison confirmed it."""
+
+    org: str
+    action: str
+    done_at: datetime | None = None
+    done_by: str | None = None
+
+
+@dataclass(frozen=True)
+class DecisionView:
+    """The taskforce's decision on an escalation."""
+
+    kind: str
+    text: str
+    instructions: tuple[InstructionView, ...]
+    decided_by: str
+    decided_at: datetime
+    event_id: str
+
+
+@dataclass(frozen=True)
+class HistoryView:
+    """One step of the lifecycle: who did what, when, and the status before and after."""
+
+    at: datetime
+    actor: str
+    action: str
+    from_status: Status
+    to_status: Status
+    text: str | None
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class EscalationView:
     """One escalation as the API and the dashboard show it."""
 
@@ -59,6 +94,12 @@ class EscalationView:
     version: int
     evidence: tuple[EvidenceView, ...] = ()
     withdrawn_at: datetime | None = None
+    assignee: str | None = None
+    acknowledged_at: datetime | None = None
+    decided_at: datetime | None = None
+    resolved_at: datetime | None = None
+    decision: DecisionView | None = None
+    history: tuple[HistoryView, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -10,14 +11,17 @@ from sqlalchemy import ColumnElement, Select, exists, false, func, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from schemas.escalation import EscalationMessage, Evidence
-from services.db.models import Escalation, EvidenceRow
+from services.db.models import Escalation, EvidenceRow, HistoryRow
 from services.db.types import utcnow
 from services.escalations.merge import Clash, key_of, merge
 from services.escalations.model import (
     ApplyResult,
+    DecisionView,
     EscalationFilter,
     EscalationView,
     EvidenceView,
+    HistoryView,
+    InstructionView,
     Page,
     Scope,
     Severity,
@@ -47,7 +51,7 @@ class SqlEscalationStore:
         return ApplyResult(opened=tuple(opened), updated=tuple(updated), unchanged=unchanged)
 
     def list(self, query: EscalationFilter, scope: Scope) -> Page:
-        conditions = [*_scope_conditions(scope), *_filter_conditions(query)]
+        conditions = [*scope_conditions(scope), *_filter_conditions(query)]
         with self._sessions() as session:
             total = session.scalar(select(func.count()).select_from(Escalation).where(*conditions)) or 0
             statement: Select[Escalation] = (
@@ -66,9 +70,14 @@ class SqlEscalationStore:
             row = session.scalar(
                 select(Escalation)
                 .options(selectinload(Escalation.evidence))
-                .where(Escalation.id == escalation_id, *_scope_conditions(scope))
+                .where(Escalation.id == escalation_id, *scope_conditions(scope))
             )
-            return _view(row) if row else None
+            if row is None:
+                return None
+            steps = session.scalars(
+                select(HistoryRow).where(HistoryRow.escalation_id == row.id).order_by(HistoryRow.id)
+            ).all()
+            return replace(_view(row), history=tuple(_step(step) for step in steps))
 
 
 def _apply_one(session: Session, message: EscalationMessage) -> tuple[str, int | None]:
@@ -180,7 +189,8 @@ def _clash(row: Escalation, evidence: list[EvidenceRow]) -> Clash:
     )
 
 
-def _scope_conditions(scope: Scope) -> list[ColumnElement[bool]]:
+def scope_conditions(scope: Scope) -> list[ColumnElement[bool]]:
+    """The WHERE conditions that keep a query within `scope`."""
     if scope.everything:
         return []
     conditions: list[ColumnElement[bool]] = []
@@ -254,4 +264,46 @@ def _view(row: Escalation) -> EscalationView:
         version=row.version,
         evidence=evidence,
         withdrawn_at=row.withdrawn_at,
+        assignee=row.assignee,
+        acknowledged_at=row.acknowledged_at,
+        decided_at=row.decided_at,
+        resolved_at=row.resolved_at,
+        decision=_decision(row.decision),
+    )
+
+
+def _decision(stored: dict[str, Any] | None) -> DecisionView | None:
+    if not stored:
+        return None
+    return DecisionView(
+        kind=str(stored["kind"]),
+        text=str(stored["text"]),
+        instructions=tuple(
+            InstructionView(
+                org=str(item["org"]),
+                action=str(item["action"]),
+                done_at=_time(item.get("done_at")),
+                done_by=item.get("done_by"),
+            )
+            for item in stored.get("instructions", [])
+        ),
+        decided_by=str(stored["decided_by"]),
+        decided_at=datetime.fromisoformat(str(stored["decided_at"])),
+        event_id=str(stored["event_id"]),
+    )
+
+
+def _time(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
+def _step(row: HistoryRow) -> HistoryView:
+    return HistoryView(
+        at=row.at,
+        actor=row.actor,
+        action=row.action,
+        from_status=Status(row.from_status),
+        to_status=Status(row.to_status),
+        text=row.text,
+        detail=dict(row.detail),
     )

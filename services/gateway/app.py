@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.resources import files
@@ -11,10 +13,12 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
 
+from services.api.audit import router as audit_router
 from services.api.connectors import router as connectors_router
 from services.api.escalations import router as escalations_router
 from services.config import Settings
 from services.dashboard.pages import router as dashboard_router
+from services.escalations.relay import relay_decisions
 from services.gateway.events_route import router as events_router
 from services.gateway.health import router as health_router
 from services.gateway.runtime import Runtime, build_runtime
@@ -32,9 +36,13 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.runtime = built
+        relay = asyncio.create_task(relay_decisions(built.taskforce, settings.decision_relay_interval_s))
         try:
             yield
         finally:
+            relay.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await relay
             built.close()
 
     app = FastAPI(
@@ -59,6 +67,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.include_router(events_router)
     app.include_router(escalations_router)
     app.include_router(connectors_router)
+    app.include_router(audit_router)
     app.include_router(zgw_router)
     app.include_router(dashboard_router)
     app.mount("/static", StaticFiles(directory=str(files("services.dashboard") / "static")), name="static")

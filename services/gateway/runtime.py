@@ -9,6 +9,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from services.audit.sql import SqlAuditStore
 from services.broker.discovery import resolve_bootstrap
 from services.broker.publisher import KafkaPublisher
 from services.broker.topics import Topology
@@ -16,6 +17,8 @@ from services.config import Settings
 from services.db.engine import create_db_engine, create_session_factory
 from services.db.migrate import head_revision
 from services.directory.sql import SqlDirectoryStore
+from services.escalations.lifecycle_sql import SqlLifecycleStore
+from services.escalations.service import TaskforceService
 from services.escalations.sql import SqlEscalationStore
 from services.gateway.ingest import IngestService
 from services.gateway.topics import InboundTopics
@@ -37,6 +40,8 @@ class Runtime:
     sessions: sessionmaker[Session]
     directory: SqlDirectoryStore
     escalations: SqlEscalationStore
+    taskforce: TaskforceService
+    audit: SqlAuditStore
     heartbeats: SqlHeartbeatStore
     registry: BuurtRegistry
     topology: Topology
@@ -77,12 +82,21 @@ def build_runtime(settings: Settings) -> Runtime:
             topology=topology,
             inbound_topics=InboundTopics(bootstrap, topology, timeout_s=settings.produce_timeout_s),
         )
+    directory = SqlDirectoryStore(sessions)
+    taskforce = TaskforceService(
+        lifecycle=SqlLifecycleStore(sessions, decisions_topic=topology.decisions),
+        directory=directory,
+        journal=SqlJournalStore(sessions),
+        publisher=publisher,
+    )
     return Runtime(
         settings=settings,
         engine=engine,
         sessions=sessions,
-        directory=SqlDirectoryStore(sessions),
+        directory=directory,
         escalations=SqlEscalationStore(sessions),
+        taskforce=taskforce,
+        audit=SqlAuditStore(sessions),
         heartbeats=SqlHeartbeatStore(sessions),
         registry=registry,
         topology=topology,

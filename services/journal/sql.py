@@ -48,7 +48,7 @@ class SqlJournalStore:
     def _insert(self, records: Sequence[JournalRecord], *, published: bool) -> None:
         now = utcnow()
         published_at = now if published else None
-        rows = [_row(record, now, published_at) for record in records]
+        rows = [journal_values(record, now, published_at) for record in records]
         with self._sessions.begin() as session:
             insert_ignoring_conflicts(session, JournalEntry.__table__, rows, ("source", "event_id"))  # type: ignore[arg-type]
 
@@ -65,6 +65,29 @@ class SqlJournalStore:
                     )
                     .values(published_at=now)
                 )
+
+    def pending(self, source: str, limit: int = 100) -> Sequence[JournalRecord]:
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(JournalEntry)
+                .where(JournalEntry.source == source, JournalEntry.published_at.is_(None))
+                .order_by(JournalEntry.seq)
+                .limit(limit)
+            ).all()
+            return [
+                JournalRecord(
+                    source=row.source,
+                    event_id=row.event_id,
+                    org_slug=row.org_slug,
+                    type=row.type,
+                    content_hash=row.content_hash,
+                    topic=row.topic,
+                    key=row.key,
+                    record=row.record,
+                    traceparent=row.traceparent,
+                )
+                for row in rows
+            ]
 
     def replay(self, batch_size: int = 1000) -> Iterator[Sequence[ReplayItem]]:
         after = 0
@@ -89,7 +112,10 @@ class SqlJournalStore:
             after = rows[-1][0]
 
 
-def _row(record: JournalRecord, accepted_at: datetime, published_at: datetime | None) -> dict[str, Any]:
+def journal_values(
+    record: JournalRecord, accepted_at: datetime, published_at: datetime | None
+) -> dict[str, Any]:
+    """The journal row of `record` (also written by the decision outbox in its own transaction)."""
     # Field by field: dataclasses.asdict deep-copies every value and costs more than the insert.
     return {
         "source": record.source,

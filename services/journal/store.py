@@ -27,6 +27,10 @@ class JournalStore(Protocol):
         """Note that the broker acknowledged these events."""
         ...
 
+    def pending(self, source: str, limit: int = 100) -> Sequence[JournalRecord]:
+        """Events of `source` recorded but not yet acknowledged by the broker, oldest first."""
+        ...
+
     def replay(self, batch_size: int = 1000) -> Iterator[Sequence[ReplayItem]]:
         """Every journalled event in acceptance order, in batches."""
         ...

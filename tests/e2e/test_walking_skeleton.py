@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 
 from tests.support.events import DAM_BUURT, cloudevent, new_subject
 from tests.support.hub import Hub
+from tests.support.kafka_io import read_all
 from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.e2e, pytest.mark.db]
@@ -107,3 +109,55 @@ def test_resending_an_event_changes_nothing(hub: Hub, partners: dict[str, str]) 
         [debt["id"], eviction["id"], scheduled["id"]]
     )
     assert after[0]["version"] == before["version"] + 1
+
+
+def test_the_taskforce_decides_and_the_decision_is_on_buurt_decisions(
+    hub: Hub, partners: dict[str, str]
+) -> None:
+    subject = new_subject()
+    debt, eviction = _clash_events(partners, subject)
+    hub.post_events(partners["social"], debt)
+    hub.post_events(partners["housing"], eviction)
+    escalation = _wait_for_escalation(hub, partners["taskforce"], subject, evidence=2)[0]
+    base = f"/api/v1/escalations/{escalation['id']}"
+    assignee_name = f"tf2-{uuid.uuid4().hex[:6]}"
+    hub.add_user(assignee_name, "taskforce")
+
+    with hub.client(partners["taskforce"]) as client:
+        version = client.post(f"{base}/acknowledge", json={"version": escalation["version"]}).json()[
+            "version"
+        ]
+        version = client.post(f"{base}/assign", json={"version": version, "assignee": assignee_name}).json()[
+            "version"
+        ]
+        decided = client.post(
+            f"{base}/decide",
+            json={
+                "version": version,
+                "decision": "maatwerk",
+                "text": "Ontruiming opschorten zolang de schuldhulp loopt",
+                "instructions": [{"org": partners["housing_slug"], "action": "Schort de ontruiming op"}],
+            },
+        )
+    assert decided.status_code == 200, decided.text
+    event_id = decided.json()["decision"]["event_id"]
+
+    bootstrap, prefix = hub.env["WIJKBRUG_KAFKA_BOOTSTRAP"], hub.env["WIJKBRUG_TOPIC_PREFIX"]
+    records = eventually(
+        lambda: [
+            r
+            for r in read_all(bootstrap, f"{prefix}buurt.decisions")
+            if json.loads(r.value)["id"] == event_id
+        ],
+        until=lambda found: len(found) == 1,
+        timeout=20,
+        what=f"decision {event_id} on buurt.decisions",
+    )
+    (record,) = records
+    decision = json.loads(record.value)
+    assert record.key == DAM_BUURT.encode()
+    assert decision["type"] == "nl.wijkbrug.taskforce.decision.made" and decision["subject"] == subject
+    assert decision["data"]["escalation_id"] == escalation["id"]
+    assert decision["data"]["instructions"] == [
+        {"org": partners["housing_slug"], "action": "Schort de ontruiming op"}
+    ]

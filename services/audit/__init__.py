@@ -1,0 +1,1 @@
+"""The audit log: who saw or changed what, when."""
