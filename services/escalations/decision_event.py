@@ -7,14 +7,12 @@ decision stored is a decision that will be published, even if the broker is down
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from typing import Any
 
 from schemas.identifiers import source_for
 from schemas.timestamps import format_rfc3339
 from schemas.validation import validate_event
-from services.broker.records import dumps
 from services.escalations.commands import DecisionInput
 from services.journal.model import JournalRecord
 
@@ -43,22 +41,11 @@ def decision_event(
             "instructions": [{"org": org, "action": action} for org, action in decision.instructions],
         },
     }
-    validated = validate_event(event, now=at)
-    wire = validated.to_wire()
-    wire["buurt"] = buurt
-    return wire
+    return validate_event(event, now=at).to_wire()
 
 
 def decision_record(event: dict[str, Any], topic: str) -> JournalRecord:
     """The journal (outbox) record that puts `event` on `topic`."""
-    value = dumps(event)
-    return JournalRecord(
-        source=TASKFORCE_SOURCE,
-        event_id=str(event["id"]),
-        org_slug=TASKFORCE_SLUG,
-        type=str(event["type"]),
-        content_hash=hashlib.sha256(value).hexdigest(),
-        topic=topic,
-        key=str(event["buurt"]),
-        record=value.decode("utf-8"),
+    return JournalRecord.of(
+        event, source=TASKFORCE_SOURCE, org_slug=TASKFORCE_SLUG, topic=topic, key=str(event["buurt"])
     )

@@ -9,7 +9,6 @@ stage downstream is idempotent on (source, id), so it is neither lost nor double
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,7 +21,7 @@ from schemas.issues import Issue
 from schemas.privacy import redact_text
 from services.broker.errors import BrokerUnavailableError
 from services.broker.publisher import Publisher
-from services.broker.records import CLOUDEVENTS_JSON, CONTENT_TYPE_HEADER, OutboundRecord, dumps
+from services.broker.records import CLOUDEVENTS_JSON, CONTENT_TYPE_HEADER, OutboundRecord
 from services.broker.topics import Topology
 from services.db.errors import in_thread
 from services.directory.model import Organisation
@@ -165,23 +164,11 @@ class IngestService:
         prepared: list[_Prepared] = []
         for index, admission in enumerate(admissions):
             wire = admission.wire()
-            value = dumps(wire)
+            record = JournalRecord.of(
+                wire, source=source, org_slug=org.slug, topic=topic, key=str(wire["subject"])
+            )
             prepared.append(
-                _Prepared(
-                    index=index,
-                    event_id=str(wire["id"]),
-                    admission=admission,
-                    record=JournalRecord(
-                        source=source,
-                        event_id=str(wire["id"]),
-                        org_slug=org.slug,
-                        type=str(wire["type"]),
-                        content_hash=hashlib.sha256(value).hexdigest(),
-                        topic=topic,
-                        key=str(wire["subject"]),
-                        record=value.decode("utf-8"),
-                    ),
-                )
+                _Prepared(index=index, event_id=record.event_id, admission=admission, record=record)
             )
         return prepared
 

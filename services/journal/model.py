@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
+
+from services.broker.records import dumps
 
 
 class JournalState(StrEnum):
@@ -27,6 +31,21 @@ class JournalRecord:
     key: str
     record: str
     traceparent: str | None = None
+
+    @classmethod
+    def of(cls, wire: dict[str, Any], *, source: str, org_slug: str, topic: str, key: str) -> JournalRecord:
+        """The record of a canonical event: its compact JSON and the SHA-256 over it (the content hash)."""
+        value = dumps(wire)
+        return cls(
+            source=source,
+            event_id=str(wire["id"]),
+            org_slug=org_slug,
+            type=str(wire["type"]),
+            content_hash=hashlib.sha256(value).hexdigest(),
+            topic=topic,
+            key=key,
+            record=value.decode("utf-8"),
+        )
 
 
 @dataclass(frozen=True)

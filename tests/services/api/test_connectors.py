@@ -12,12 +12,9 @@ from fastapi.testclient import TestClient
 from connectors.model import Counts, State
 from connectors.state_sql import SqlConnectorStateStore
 from schemas.identifiers import Domain
-from services.config import Settings
-from services.db.engine import create_db_engine
-from services.db.migrate import upgrade
 from services.directory.model import Role
 from services.gateway.app import create_app
-from services.gateway.runtime import build_runtime
+from tests.support.api import api_runtime, call
 from tests.support.databases import DatabaseFactory
 from tests.support.events import DAM_BUURT
 
@@ -31,19 +28,12 @@ class World:
     tokens: dict[str, str]
 
     def call(self, method: str, path: str, who: str | None) -> tuple[int, object]:
-        headers = {"Authorization": f"Bearer {self.tokens[who]}"} if who else {}
-        response = self.client.request(method, path, headers=headers)
-        return response.status_code, response.json()
+        return call(self.client, method, path, self.tokens[who] if who else None)
 
 
 @pytest.fixture
 def world(tmp_path: Path, databases: DatabaseFactory) -> Iterator[World]:
-    url = databases.new()
-    engine = create_db_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    settings = Settings(data_dir=tmp_path, database_url=url, kafka_bootstrap=None)
-    runtime = build_runtime(settings)
+    settings, runtime = api_runtime(tmp_path, databases)
     directory = runtime.directory
     directory.add_organisation("gemeente", Domain.MUNICIPALITY, "Gemeente")
     tokens = {

@@ -15,14 +15,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from schemas.identifiers import Domain
-from services.config import Settings
-from services.db.engine import create_db_engine
-from services.db.migrate import upgrade
 from services.directory.model import Role
 from services.escalations.decision_event import TASKFORCE_SOURCE
 from services.gateway.app import create_app
-from services.gateway.runtime import Runtime, build_runtime
+from services.gateway.runtime import Runtime
 from services.journal.sql import SqlJournalStore
+from tests.support.api import api_runtime, call
 from tests.support.databases import DatabaseFactory
 from tests.support.escalations import T0, evidence, message
 
@@ -37,9 +35,7 @@ class World:
     escalation_id: int
 
     def call(self, method: str, path: str, who: str | None, body: Any = None) -> tuple[int, Any]:
-        headers = {"Authorization": f"Bearer {self.tokens[who]}"} if who else {}
-        response = self.client.request(method, path, headers=headers, json=body)
-        return response.status_code, response.json() if "json" in response.headers["content-type"] else None
+        return call(self.client, method, path, self.tokens[who] if who else None, body)
 
     def act(self, action: str, who: str, body: Any = None) -> tuple[int, Any]:
         return self.call("POST", f"/api/v1/escalations/{self.escalation_id}/{action}", who, body)
@@ -47,12 +43,7 @@ class World:
 
 @pytest.fixture
 def world(tmp_path: Path, databases: DatabaseFactory) -> Iterator[World]:
-    url = databases.new()
-    engine = create_db_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    settings = Settings(data_dir=tmp_path, database_url=url, kafka_bootstrap=None)
-    runtime = build_runtime(settings)
+    settings, runtime = api_runtime(tmp_path, databases)
     directory = runtime.directory
     for slug, domain in (("woco", Domain.HOUSING), ("gemeente", Domain.SOCIAL), ("politie", Domain.SAFETY)):
         directory.add_organisation(slug, domain, slug.title())
