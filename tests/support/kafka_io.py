@@ -79,7 +79,10 @@ def _drain(consumer: KafkaConsumer, topic: str, timeout: float, *, from_beginnin
     collected: list[ReadRecord] = []
 
     def poll() -> bool:
-        for batch in consumer.poll(timeout_ms=200).values():
+        # Done only when every position has reached its end offset *and* a poll returned nothing: the
+        # client may advance a position past records it has fetched but not yet handed out.
+        batches = consumer.poll(timeout_ms=200).values()
+        for batch in batches:
             collected.extend(
                 ReadRecord(
                     topic=message.topic,
@@ -91,7 +94,7 @@ def _drain(consumer: KafkaConsumer, topic: str, timeout: float, *, from_beginnin
                 )
                 for message in batch
             )
-        return all(consumer.position(tp) >= ends[tp] for tp in assignment)
+        return not any(batches) and all(consumer.position(tp) >= ends[tp] for tp in assignment)
 
     eventually(poll, timeout=timeout, interval=0.0, what=f"reading {topic} to its end")
     return sorted(collected, key=lambda record: (record.partition, record.offset))
