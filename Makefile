@@ -24,12 +24,13 @@ typecheck: install
 	$(BIN)/mypy
 
 test: lint typecheck
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=15
 
 # The database and end-to-end tests again, against PostgreSQL (WIJKBRUG_TEST_POSTGRES_URL, default local);
-# not the tests about processes and the broker (supervision, crashes, outages): they do not touch the choice.
+# not the tests about processes and the broker (supervision, crashes, outages) nor the browser tests: the
+# database behind the pages is the same code, tested on both by the page and API tests.
 test-postgres: install
-	$(BIN)/pytest --db=postgresql -m "(db or e2e) and not process"
+	$(BIN)/pytest --durations=15 --db=postgresql -m "(db or e2e) and not process and not browser"
 
 demo: install
 	$(BIN)/wijkbrug demo --data-dir $(DEMO_DIR) --port $(DEMO_PORT)

@@ -62,6 +62,21 @@ class Settings(BaseSettings):
     rules_allowed_lateness_days: int = Field(
         default=90, ge=0, description="Events older than this behind a subject's newest are ignored by rules."
     )
+    sla_acknowledge_hours_high: float = Field(
+        default=24, gt=0, description="Hours the taskforce has to acknowledge a high-severity escalation."
+    )
+    sla_acknowledge_hours_medium: float = Field(default=72, gt=0)
+    sla_acknowledge_hours_low: float = Field(default=168, gt=0)
+    sla_decision_days_high: float = Field(
+        default=7, gt=0, description="Days from acknowledgement to a decision on a high-severity escalation."
+    )
+    sla_decision_days_medium: float = Field(default=21, gt=0)
+    sla_decision_days_low: float = Field(
+        default=42, gt=0, description="Six weeks, the Wmo 2015 term for the inquiry after a report."
+    )
+    live_poll_interval_s: float = Field(
+        default=1.0, gt=0, le=60, description="How often the dashboard's live queue looks for changes."
+    )
     heartbeat_interval_s: float = Field(default=2.0, gt=0)
     heartbeat_stale_s: float = Field(default=15.0, gt=0)
     log_level: str = "INFO"

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -12,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+from services.audit.export import audit_csv
 from services.audit.model import AuditEntry
 from services.db.errors import in_thread
 from services.directory.model import Role, User
@@ -83,23 +81,8 @@ async def audit_export(
     runtime = get_runtime(request)
     entries, _ = await in_thread(runtime.audit.entries, target=target, actor=actor, limit=EXPORT_LIMIT)
     await in_thread(runtime.audit.record, user.name, user.role.value, "audit.export", "audit", {})
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["id", "at", "actor", "role", "action", "target", "detail"])
-    for entry in entries:
-        writer.writerow(
-            [
-                entry.id,
-                entry.at.isoformat(),
-                entry.actor,
-                entry.role,
-                entry.action,
-                entry.target,
-                json.dumps(entry.detail, ensure_ascii=False, sort_keys=True),
-            ]
-        )
     return Response(
-        buffer.getvalue(),
+        audit_csv(entries),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="wijkbrug-audit.csv"'},
     )

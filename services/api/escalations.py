@@ -16,11 +16,14 @@ from pydantic import BaseModel, Field
 from schemas.data.taskforce import MAX_INSTRUCTIONS, DecisionKind
 from services.access.policy import escalation_scope
 from services.db.errors import in_thread
+from services.db.types import utcnow
 from services.directory.model import User
 from services.escalations.commands import Command, DecisionInput
 from services.escalations.errors import EscalationNotFoundError
 from services.escalations.lifecycle import Action
 from services.escalations.model import EscalationFilter, EscalationView, Severity, Status
+from services.escalations.sla import Clock, SlaPolicy, sla_state
+from services.escalations.viewing import view_escalation
 from services.gateway.deps import api_user, get_runtime
 
 router = APIRouter(prefix="/api/v1/escalations", tags=["escalations"])
@@ -69,6 +72,16 @@ class HistoryOut(BaseModel):
     detail: dict[str, object]
 
 
+class SlaOut(BaseModel):
+    """The service-level clock that runs on the escalation (none once decided, resolved or withdrawn)."""
+
+    clock: Clock | None = Field(
+        description="acknowledge (open, reopened) or decision (acknowledged, in_progress)"
+    )
+    due_at: datetime | None
+    overdue: bool
+
+
 class EscalationOut(BaseModel):
     """One escalation."""
 
@@ -93,6 +106,8 @@ class EscalationOut(BaseModel):
     resolved_at: datetime | None
     decision: DecisionOut | None
     history: list[HistoryOut] = Field(description="lifecycle steps; only on the single escalation")
+    sla: SlaOut
+    silenced_until: datetime | None = Field(description="end of the active silence that mutes it, if any")
 
 
 class EscalationPage(BaseModel):
@@ -147,6 +162,10 @@ async def list_escalations(
     severity: Severity | None = None,
     subject: Annotated[str | None, Query(max_length=140)] = None,
     org: Annotated[str | None, Query(max_length=63)] = None,
+    over_sla: Annotated[bool, Query(description="only escalations whose SLA clock ran out")] = False,
+    silenced: Annotated[
+        bool | None, Query(description="true: only muted by an active silence; false: only not muted")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> EscalationPage:
@@ -158,12 +177,19 @@ async def list_escalations(
         severity=severity,
         subject=subject,
         org=org,
+        over_sla=over_sla,
+        silenced=silenced,
         limit=limit,
         offset=offset,
     )
-    page = await in_thread(get_runtime(request).escalations.list, query, escalation_scope(user))
+    runtime = get_runtime(request)
+    page = await in_thread(runtime.escalations.list, query, escalation_scope(user))
+    now = utcnow()
     return EscalationPage(
-        items=[_out(item) for item in page.items], total=page.total, limit=limit, offset=offset
+        items=[_out(item, runtime.sla, now) for item in page.items],
+        total=page.total,
+        limit=limit,
+        offset=offset,
     )
 
 
@@ -173,13 +199,10 @@ async def get_escalation(
 ) -> EscalationOut:
     """One escalation with its evidence."""
     runtime = get_runtime(request)
-    found = await in_thread(runtime.escalations.get, escalation_id, escalation_scope(user))
-    if found is None:
-        raise EscalationNotFoundError(f"no escalation {escalation_id} that you may see")
-    await in_thread(
-        runtime.audit.record, user.name, user.role.value, "escalation.view", f"escalation:{found.id}", {}
+    found = await in_thread(
+        view_escalation, runtime.escalations, runtime.audit, user, escalation_id, via="api"
     )
-    return _out(found)
+    return _out(found, runtime.sla, utcnow())
 
 
 async def _act(request: Request, user: User, escalation_id: int, command: Command) -> EscalationOut:
@@ -188,7 +211,7 @@ async def _act(request: Request, user: User, escalation_id: int, command: Comman
     found = await in_thread(runtime.escalations.get, escalation_id, escalation_scope(user))
     if found is None:  # deleted in between: as good as never there
         raise EscalationNotFoundError(f"no escalation {escalation_id} that you may see")
-    return _out(found)
+    return _out(found, runtime.sla, utcnow())
 
 
 def _command(
@@ -276,7 +299,8 @@ async def confirm_instruction(
     return await _act(request, user, escalation_id, _command(user, Action.CONFIRM, org=org))
 
 
-def _out(view: EscalationView) -> EscalationOut:
+def _out(view: EscalationView, sla: SlaPolicy, now: datetime) -> EscalationOut:
+    state = sla_state(view, now, sla)
     return EscalationOut(
         id=view.id,
         dedup_key=view.dedup_key,
@@ -313,6 +337,8 @@ def _out(view: EscalationView) -> EscalationOut:
             )
             for step in view.history
         ],
+        sla=SlaOut(clock=state.clock, due_at=state.due_at, overdue=state.overdue),
+        silenced_until=view.silenced_until,
     )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import uvicorn
 
 from connectors.registry import load_directory
 from services.cli.common import deployment_option, domain_errors, load_settings
@@ -61,12 +60,13 @@ def up(
 def gateway(data_dir: Path | None, host: str | None, port: int | None) -> None:
     """Run the gateway, the API and the dashboard (stateless; run as many as you like)."""
     from services.gateway.app import create_app
+    from services.gateway.serving import gateway_server
     from services.telemetry.tracing import configure_tracing
 
     settings = load_settings(data_dir=data_dir, host=host, port=port)
     configure_logging(settings.log_level)
     configure_tracing("wijkbrug-gateway")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+    gateway_server(create_app(settings), host=settings.host, port=settings.port).run()
 
 
 @click.command()

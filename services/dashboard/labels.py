@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from schemas.identifiers import Domain
+from services.escalations.lifecycle import Action
 from services.escalations.model import Severity, Status
+from services.escalations.sla import Clock
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
@@ -20,6 +23,31 @@ STATUS_NL = {
     Status.REOPENED: "heropend",
     Status.WITHDRAWN: "ingetrokken",
 }
+
+#: A lifecycle step as the escalation's history shows it.
+ACTION_NL = {
+    Action.ACKNOWLEDGE: "erkend",
+    Action.ASSIGN: "toegewezen",
+    Action.DECIDE: "besloten",
+    Action.RESOLVE: "afgehandeld",
+    Action.REOPEN: "heropend",
+    Action.COMMENT: "reactie",
+    Action.CONFIRM: "opdracht uitgevoerd",
+}
+
+DECISION_KIND_NL = {"maatwerk": "Maatwerk", "rule_change": "Regel aanpassen", "no_action": "Geen actie"}
+
+DOMAIN_NL = {
+    Domain.HOUSING: "wonen",
+    Domain.SOCIAL: "sociaal domein",
+    Domain.SAFETY: "veiligheid",
+    Domain.MUNICIPALITY: "gemeente",
+    Domain.RESIDENTS: "bewoners",
+    Domain.TASKFORCE: "taskforce",
+}
+
+#: The SLA clock that runs: what the taskforce owes the escalation next.
+CLOCK_NL = {Clock.ACKNOWLEDGE: "erkennen", Clock.DECISION: "besluit"}
 
 MONTHS_NL = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    CheckConstraint,
     Float,
     ForeignKey,
     Index,
@@ -150,6 +151,8 @@ class Escalation(Base):
         Index("ix_escalations_status_opened", "status", "opened_at"),
         Index("ix_escalations_buurt_status", "buurt", "status"),
         Index("ix_escalations_rule_status", "rule", "status"),
+        # The queue's default order (newest change first) and the live feed's poll of recent changes.
+        Index("ix_escalations_updated_id", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -172,6 +175,7 @@ class Escalation(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     decision: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc, nullable=True)
+    reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     evidence: Mapped[list[EvidenceRow]] = relationship(
         order_by="(EvidenceRow.time, EvidenceRow.event_id)",
@@ -186,6 +190,8 @@ class EvidenceRow(Base):
     __tablename__ = "escalation_evidence"
     __table_args__ = (
         UniqueConstraint("escalation_id", "source", "event_id", name="uq_escalation_evidence_event"),
+        # Which escalations involve an organisation: a liaison's scope and the queue's organisation filter.
+        Index("ix_escalation_evidence_org", "org", "escalation_id"),
     )
 
     id: Mapped[int] = mapped_column(BigID, primary_key=True, autoincrement=True)
@@ -259,3 +265,24 @@ class AuditRow(Base):
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str] = mapped_column(String(100), index=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
+
+
+class SilenceRow(Base):
+    """A rule muted for one subject or one buurt until `ends_at` (or until expired early), with a reason."""
+
+    __tablename__ = "silences"
+    __table_args__ = (
+        CheckConstraint("(subject IS NULL) <> (buurt IS NULL)", name="subject_or_buurt"),
+        Index("ix_silences_rule_ends", "rule", "ends_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rule: Mapped[str] = mapped_column(String(100))
+    subject: Mapped[str | None] = mapped_column(String(140), nullable=True)
+    buurt: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expired_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    expired_by: Mapped[str | None] = mapped_column(String(100), nullable=True)

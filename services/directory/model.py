@@ -42,6 +42,7 @@ class User:
     org: str | None = None
     buurten: frozenset[str] = field(default_factory=frozenset)
     has_password: bool = False
+    disabled: bool = False
 
 
 @dataclass(frozen=True)

@@ -116,6 +116,17 @@ class SqlDirectoryStore:
                 raise UserExistsError(f"user {name!r} exists already") from exc
             return _user(row, org), IssuedCredential(token)
 
+    def issue_user_token(self, name: str) -> IssuedCredential:
+        token = new_token(TokenKind.USER)
+        with self._sessions.begin() as session:
+            user_id = session.scalar(
+                select(models.User.id).where(models.User.name == name, models.User.disabled_at.is_(None))
+            )
+            if user_id is None:
+                raise UnknownUserError(f"no enabled user {name!r}")
+            session.add(models.UserToken(user_id=user_id, token_hash=hash_token(token)))
+        return IssuedCredential(token)
+
     def set_password_hash(self, name: str, password_hash: str) -> None:
         with self._sessions.begin() as session:
             row = session.scalar(select(models.User).where(models.User.name == name))
@@ -216,4 +227,5 @@ def _user(row: models.User, org: str | None) -> User:
         org=org,
         buurten=frozenset(b.buurt_code for b in row.buurten),
         has_password=row.password_hash is not None,
+        disabled=row.disabled_at is not None,
     )

@@ -44,6 +44,10 @@ class DirectoryStore(Protocol):
         """Create a user with a first API token."""
         ...
 
+    def issue_user_token(self, name: str) -> IssuedCredential:
+        """A new API token for an enabled user (older tokens stay valid until revoked)."""
+        ...
+
     def set_password_hash(self, name: str, password_hash: str) -> None:
         """Replace a user's web password hash."""
         ...

@@ -151,7 +151,7 @@ class SqlLifecycleStore:
         if action is Action.RESOLVE:
             return {"resolved_at": now}, {}, None
         if action is Action.REOPEN:
-            return {"resolved_at": None}, {}, None
+            return {"resolved_at": None, "reopened_at": now}, {}, None
         if action is Action.CONFIRM:
             return _confirm(row, command, now), {"org": command.org}, None
         return {}, {}, None  # a comment: the history row is the change

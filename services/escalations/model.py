@@ -100,6 +100,18 @@ class EscalationView:
     resolved_at: datetime | None = None
     decision: DecisionView | None = None
     history: tuple[HistoryView, ...] = ()
+    created_at: datetime | None = None
+    reopened_at: datetime | None = None
+    silenced_until: datetime | None = None
+
+
+class EscalationSort(StrEnum):
+    """Orders of an escalation list; each ends with the id (newest first), so paging is stable."""
+
+    UPDATED = "updated"  # most recently updated first
+    OPENED = "opened"  # most recently opened first
+    SEVERITY = "severity"  # high before medium before low, then most recently updated
+    BUURT = "buurt"  # by buurt code, then most recently updated
 
 
 @dataclass(frozen=True)
@@ -108,10 +120,15 @@ class EscalationFilter:
 
     status: tuple[Status, ...] | None = None
     buurt: str | None = None
+    buurten: tuple[str, ...] | None = None  # any of these buurten (a wijk); empty: none at all
+    ids: tuple[int, ...] | None = None  # only these escalations (the live feed's changed rows)
     rule: str | None = None
     severity: Severity | None = None
     subject: str | None = None
     org: str | None = None
+    over_sla: bool = False  # only escalations whose SLA clock (services.escalations.sla) has run out
+    silenced: bool | None = None  # None: both; False: not under an active silence; True: only silenced
+    sort: EscalationSort = EscalationSort.UPDATED
     limit: int = 50
     offset: int = 0
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, false, func, select
+from sqlalchemy import ColumnElement, Select, case, exists, false, func, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from schemas.escalation import EscalationMessage, Evidence
@@ -18,6 +18,7 @@ from services.escalations.model import (
     ApplyResult,
     DecisionView,
     EscalationFilter,
+    EscalationSort,
     EscalationView,
     EvidenceView,
     HistoryView,
@@ -27,13 +28,19 @@ from services.escalations.model import (
     Severity,
     Status,
 )
+from services.escalations.sla import SlaPolicy
+from services.escalations.sla_sql import over_sla_condition
+from services.silences.conditions import silenced_condition
+from services.silences.model import Silence, silenced_until
+from services.silences.sql import active_silences
 
 
 class SqlEscalationStore:
     """EscalationStore on a SQLAlchemy session factory."""
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: sessionmaker[Session], *, sla: SlaPolicy | None = None) -> None:
         self._sessions = sessions
+        self._sla = sla or SlaPolicy.defaults()
 
     def apply(self, messages: Sequence[EscalationMessage]) -> ApplyResult:
         opened: list[int] = []
@@ -51,19 +58,21 @@ class SqlEscalationStore:
         return ApplyResult(opened=tuple(opened), updated=tuple(updated), unchanged=unchanged)
 
     def list(self, query: EscalationFilter, scope: Scope) -> Page:
-        conditions = [*scope_conditions(scope), *_filter_conditions(query)]
+        now = utcnow()
+        conditions = [*scope_conditions(scope), *_filter_conditions(query, self._sla, now)]
         with self._sessions() as session:
             total = session.scalar(select(func.count()).select_from(Escalation).where(*conditions)) or 0
             statement: Select[Escalation] = (
                 select(Escalation)
                 .options(selectinload(Escalation.evidence))
                 .where(*conditions)
-                .order_by(Escalation.updated_at.desc(), Escalation.id.desc())
+                .order_by(*order_by(query.sort))
                 .limit(query.limit)
                 .offset(query.offset)
             )
             rows = session.scalars(statement).all()
-            return Page(items=tuple(_view(row) for row in rows), total=total)
+            silences = active_silences(session, {row.rule for row in rows}, now)
+            return Page(items=tuple(_view(row, silences) for row in rows), total=total)
 
     def get(self, escalation_id: int, scope: Scope) -> EscalationView | None:
         with self._sessions() as session:
@@ -77,7 +86,8 @@ class SqlEscalationStore:
             steps = session.scalars(
                 select(HistoryRow).where(HistoryRow.escalation_id == row.id).order_by(HistoryRow.id)
             ).all()
-            return replace(_view(row), history=tuple(_step(step) for step in steps))
+            silences = active_silences(session, {row.rule}, utcnow())
+            return replace(_view(row, silences), history=tuple(_step(step) for step in steps))
 
 
 def _apply_one(session: Session, message: EscalationMessage) -> tuple[str, int | None]:
@@ -212,12 +222,39 @@ def scope_conditions(scope: Scope) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _filter_conditions(query: EscalationFilter) -> list[ColumnElement[bool]]:
+def severity_rank() -> ColumnElement[int]:
+    """Severity as a number for sorting, high first (a CASE: the same on SQLite and PostgreSQL)."""
+    ranks = {Severity.HIGH.value: 0, Severity.MEDIUM.value: 1, Severity.LOW.value: 2}
+    return case(ranks, value=Escalation.severity, else_=len(ranks))
+
+
+def order_by(sort: EscalationSort) -> tuple[ColumnElement[Any], ...]:
+    """The ORDER BY of `sort`; the id comes last, so equal keys page stably."""
+    newest = (Escalation.updated_at.desc(), Escalation.id.desc())
+    if sort is EscalationSort.OPENED:
+        return (Escalation.opened_at.desc(), Escalation.id.desc())
+    if sort is EscalationSort.SEVERITY:
+        return (severity_rank(), *newest)
+    if sort is EscalationSort.BUURT:
+        return (Escalation.buurt.asc(), *newest)
+    return newest
+
+
+def _filter_conditions(query: EscalationFilter, sla: SlaPolicy, now: datetime) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
+    if query.over_sla:
+        conditions.append(over_sla_condition(sla, now))
+    if query.silenced is not None:
+        silenced = silenced_condition(now)
+        conditions.append(silenced if query.silenced else ~silenced)
     if query.status:
         conditions.append(Escalation.status.in_([status.value for status in query.status]))
     if query.buurt:
         conditions.append(Escalation.buurt == query.buurt)
+    if query.buurten is not None:
+        conditions.append(Escalation.buurt.in_(query.buurten) if query.buurten else false())
+    if query.ids is not None:
+        conditions.append(Escalation.id.in_(query.ids) if query.ids else false())
     if query.rule:
         conditions.append(Escalation.rule == query.rule)
     if query.severity:
@@ -235,7 +272,7 @@ def _filter_conditions(query: EscalationFilter) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _view(row: Escalation) -> EscalationView:
+def _view(row: Escalation, silences: list[Silence] | None = None) -> EscalationView:
     evidence = tuple(
         EvidenceView(
             event_id=item.event_id,
@@ -269,6 +306,9 @@ def _view(row: Escalation) -> EscalationView:
         decided_at=row.decided_at,
         resolved_at=row.resolved_at,
         decision=_decision(row.decision),
+        created_at=row.created_at,
+        reopened_at=row.reopened_at,
+        silenced_until=silenced_until(silences or [], row.rule, row.subject, row.buurt),
     )
 
 

@@ -19,14 +19,21 @@ from services.db.migrate import head_revision
 from services.directory.sql import SqlDirectoryStore
 from services.escalations.lifecycle_sql import SqlLifecycleStore
 from services.escalations.service import TaskforceService
+from services.escalations.sla import SlaPolicy
 from services.escalations.sql import SqlEscalationStore
 from services.gateway.ingest import IngestService
 from services.gateway.topics import InboundTopics
 from services.geo.registry import BuurtRegistry
 from services.geo.store import SqlBuurtStore
+from services.geo.svgmap import BuurtMapCache
 from services.health.heartbeats import SqlHeartbeatStore
 from services.journal.sql import SqlJournalStore
+from services.reports.sql import SqlReportStore
+from services.rules.loader import load_rules
+from services.rules.model import RuleSpec
 from services.secrets import session_secret
+from services.silences.service import SilenceService
+from services.silences.sql import SqlSilenceStore
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +49,11 @@ class Runtime:
     escalations: SqlEscalationStore
     taskforce: TaskforceService
     audit: SqlAuditStore
+    reports: SqlReportStore
+    buurt_maps: BuurtMapCache
+    silences: SilenceService
+    rules: tuple[RuleSpec, ...]
+    sla: SlaPolicy
     heartbeats: SqlHeartbeatStore
     registry: BuurtRegistry
     topology: Topology
@@ -83,6 +95,8 @@ def build_runtime(settings: Settings) -> Runtime:
             inbound_topics=InboundTopics(bootstrap, topology, timeout_s=settings.produce_timeout_s),
         )
     directory = SqlDirectoryStore(sessions)
+    rules = tuple(load_rules(settings.rules_dir))
+    sla = SlaPolicy.from_settings(settings)
     taskforce = TaskforceService(
         lifecycle=SqlLifecycleStore(sessions, decisions_topic=topology.decisions),
         directory=directory,
@@ -94,9 +108,14 @@ def build_runtime(settings: Settings) -> Runtime:
         engine=engine,
         sessions=sessions,
         directory=directory,
-        escalations=SqlEscalationStore(sessions),
+        escalations=SqlEscalationStore(sessions, sla=sla),
         taskforce=taskforce,
         audit=SqlAuditStore(sessions),
+        reports=SqlReportStore(sessions),
+        buurt_maps=BuurtMapCache(),
+        silences=SilenceService(store=SqlSilenceStore(sessions), rules=rules, registry=registry),
+        rules=rules,
+        sla=sla,
         heartbeats=SqlHeartbeatStore(sessions),
         registry=registry,
         topology=topology,

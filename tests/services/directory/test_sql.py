@@ -375,3 +375,27 @@ def test_users_are_listed_by_name_with_their_bindings(
         ("zoe", Role.ADMIN, None, frozenset()),
     ]
     assert len({u.id for u in users}) == 3
+
+
+def test_issue_user_token_adds_a_working_second_token(store: SqlDirectoryStore) -> None:
+    _, first = store.add_user("anna", Role.TASKFORCE)
+
+    second = store.issue_user_token("anna")
+
+    assert second.token != first.token
+    for credential in (first, second):
+        user = store.user_for_token(credential.token)
+        assert user is not None and user.name == "anna"
+
+
+def test_a_disabled_user_is_listed_as_disabled_and_gets_no_new_token(store: SqlDirectoryStore) -> None:
+    store.add_user("anna", Role.TASKFORCE)
+    store.add_user("bert", Role.TASKFORCE)
+
+    store.disable_user("anna")
+
+    assert [(user.name, user.disabled) for user in store.users()] == [("anna", True), ("bert", False)]
+    with pytest.raises(UnknownUserError):
+        store.issue_user_token("anna")
+    with pytest.raises(UnknownUserError):
+        store.issue_user_token("nobody")
