@@ -95,6 +95,11 @@ class Runnable(Protocol):
         """Run until `stop` (or, with `once`, until caught up); the final state."""
         ...
 
+    @property
+    def state(self) -> State | None:
+        """The state the connector is in now (None before it started)."""
+        ...
+
 
 def runner_for(path: Path, config: ConnectorConfig, settings: Settings, deployment: Deployment) -> Runnable:
     """The runner for a connector file of any kind that runs on its own."""
@@ -113,6 +118,9 @@ def runner_for(path: Path, config: ConnectorConfig, settings: Settings, deployme
 class _Consumer(Protocol):
     async def run(self, stop: asyncio.Event) -> None: ...
 
+    @property
+    def state(self) -> State | None: ...
+
 
 class _Continuous:
     """A connector that consumes a topic until stopped (it has no "what is there now" to stop after)."""
@@ -126,6 +134,11 @@ class _Continuous:
             raise ConfigError(self._file, "kind", "a connector that consumes buurt.decisions has no --once")
         await self._consumer.run(stop)
         return State.STOPPED
+
+    @property
+    def state(self) -> State | None:
+        """The state the connector is in now."""
+        return self._consumer.state
 
 
 def _how(mode: str) -> str:

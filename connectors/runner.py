@@ -20,6 +20,7 @@ from connectors.model import Batch, Counts, Emit, Reject, State
 from connectors.retry import Backoff
 from connectors.sinks import EventSink
 from connectors.state import ConnectorStateStore
+from services.telemetry.metrics import instruments
 
 log = logging.getLogger(__name__)
 PAUSED_CHECK_S = 1.0
@@ -81,6 +82,9 @@ class ConnectorRunner:
         rejects.extend(refused)
         await self.sink.dead_letter(self.name, rejects)
         counts = Counts(emitted=len(emits) - len(refused), dead_lettered=len(rejects))
+        records = instruments().connector_records
+        records.add(counts.emitted, {"connector": self.name, "outcome": "emitted"})
+        records.add(counts.dead_lettered, {"connector": self.name, "outcome": "dead_lettered"})
         await asyncio.to_thread(self.store.advance, self.name, batch.checkpoint, counts, success=True)
         self._backoff.reset()
         await self._enter(State.RUNNING)
@@ -95,9 +99,15 @@ class ConnectorRunner:
                 delay = self._backoff.next_delay(getattr(exc, "retry_after_s", None))
                 log.warning("connector %s: %s; retrying in %.1f s", self.name, exc, delay)
                 await asyncio.to_thread(self.store.count, self.name, Counts(retried=1))
+                instruments().connector_records.add(1, {"connector": self.name, "outcome": "retried"})
                 await self._enter(State.RETRYING, str(exc))
                 await _wait(stop, delay)
         return False
+
+    @property
+    def state(self) -> State | None:
+        """The state the connector is in now (None before it started)."""
+        return self._state
 
     async def _enter(self, state: State, error: str | None = None) -> None:
         if state is not self._state or error is not None:

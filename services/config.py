@@ -80,6 +80,16 @@ class Settings(BaseSettings):
     heartbeat_interval_s: float = Field(default=2.0, gt=0)
     heartbeat_stale_s: float = Field(default=15.0, gt=0)
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="`json`: one JSON object per line with trace ids, for log shippers."
+    )
+    environment: Literal["development", "production"] = Field(
+        default="development",
+        description="`production` refuses placeholder secrets, SQLite, an embedded broker and plaintext.",
+    )
+    startup_timeout_s: float = Field(
+        default=120.0, ge=0, description="How long a service waits for its database and broker at start."
+    )
 
     @field_validator("data_dir")
     @classmethod

@@ -304,6 +304,11 @@ class WebhookOutConnector:
             ]
         )
 
+    @property
+    def state(self) -> State | None:
+        """The state the connector is in now (None before it started)."""
+        return self._state
+
     async def _enter(self, state: State, error: str | None = None) -> None:
         if state is not self._state or error is not None:
             self._state = state

@@ -14,6 +14,8 @@ from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from services.broker.errors import BrokerUnavailableError, TopicMismatchError
+from services.broker.replication import TopicReplication
+from services.broker.security import KafkaSecurity
 from services.broker.topics import TopicSpec
 
 log = logging.getLogger(__name__)
@@ -27,19 +29,25 @@ def admin_client(bootstrap: str, timeout_s: float = 10.0) -> KafkaAdminClient:
             client_id="wijkbrug-admin",
             request_timeout_ms=int(timeout_s * 1000),
             bootstrap_timeout_ms=int(timeout_s * 1000),
+            **KafkaSecurity().client_kwargs(),
         )
     except KafkaError as exc:
         raise BrokerUnavailableError(f"cannot reach the broker at {bootstrap}: {exc}") from exc
 
 
 def ensure_topics(
-    bootstrap: str, specs: Sequence[TopicSpec], *, replication_factor: int = 1, timeout_s: float = 10.0
+    bootstrap: str,
+    specs: Sequence[TopicSpec],
+    *,
+    replication: TopicReplication | None = None,
+    timeout_s: float = 10.0,
 ) -> list[str]:
     """Create the topics of `specs` that do not exist; return the names created.
 
-    An existing topic with another partition count is an error: silently using it would break the
-    co-partitioning that faust's tables rely on.
+    Replication comes from `WIJKBRUG_TOPIC_*` unless given. An existing topic with another partition count
+    is an error: silently using it would break the co-partitioning that faust's tables rely on.
     """
+    replication = replication if replication is not None else TopicReplication()
     admin = admin_client(bootstrap, timeout_s)
     try:
         existing = set(admin.list_topics())
@@ -48,7 +56,16 @@ def ensure_topics(
             if spec.name in existing:
                 continue
             try:
-                admin.create_topics([NewTopic(spec.name, spec.partitions, replication_factor)])
+                admin.create_topics(
+                    [
+                        NewTopic(
+                            spec.name,
+                            spec.partitions,
+                            replication.replication_factor,
+                            topic_configs=replication.topic_configs(),
+                        )
+                    ]
+                )
                 created.append(spec.name)
             except TopicAlreadyExistsError:
                 pass  # created concurrently by another process

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
+
+from services.broker.security import KafkaSecurity
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,8 @@ class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
     async def on_partitions_assigned(self, assigned: Any) -> None:
         self._owner.joined = True
         log.info("%s assigned %d partition(s)", self._owner.name, len(assigned))
+        # In the background: the rebalance should not wait for the offsets the lag gauge starts from.
+        self._owner.background(self._owner.note_committed(set(assigned)))
 
 
 class BatchConsumer:
@@ -66,6 +70,8 @@ class BatchConsumer:
         self._consumer: AIOKafkaConsumer | None = None
         self.joined = False
         self.handled = 0
+        self._committed: dict[TopicPartition, int] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
         self.failures = 0
 
     async def lag(self) -> dict[str, int]:
@@ -85,6 +91,42 @@ class BatchConsumer:
             lags[f"{tp.topic}/{tp.partition}"] = max(0, highwater - position)
         return lags
 
+    def background(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` as a task this consumer keeps a reference to until it ends."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def note_committed(self, partitions: Any) -> None:
+        """Remember the group's committed offsets of newly assigned partitions (the lag's starting point)."""
+        consumer = self._consumer
+        if consumer is None:
+            return
+        for tp in partitions:
+            try:
+                committed = await asyncio.wait_for(consumer.committed(tp), timeout=2.0)
+            except (KafkaError, TimeoutError):
+                continue
+            self._committed[tp] = committed if committed is not None else 0
+
+    def lag_observations(self) -> list[tuple[float, dict[str, str]]]:
+        """Records behind the end, per assigned partition, from the last commit (for the lag gauge)."""
+        consumer = self._consumer
+        if consumer is None:
+            return []
+        observations: list[tuple[float, dict[str, str]]] = []
+        try:  # called from the metrics exporter's thread: copy what the event loop may change
+            assignment, committed_offsets = list(consumer.assignment()), dict(self._committed)
+        except RuntimeError:
+            return observations
+        for tp in assignment:
+            highwater, committed = consumer.highwater(tp), committed_offsets.get(tp)
+            if highwater is None or committed is None:
+                continue
+            labels = {"group": self._group_id, "topic": tp.topic, "partition": str(tp.partition)}
+            observations.append((float(max(0, highwater - committed)), labels))
+        return observations
+
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until `stop` is set; commits after every handled batch."""
         consumer = AIOKafkaConsumer(
@@ -99,6 +141,7 @@ class BatchConsumer:
             metadata_max_age_ms=3000,
             fetch_max_wait_ms=100,
             max_poll_interval_ms=600_000,
+            **KafkaSecurity().client_kwargs(),
         )
         await self._start(consumer, stop)
         if stop.is_set():
@@ -160,6 +203,7 @@ class BatchConsumer:
     async def _commit(self, consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
         try:
             await consumer.commit(offsets)
+            self._committed.update(offsets)
         except (CommitFailedError, KafkaError) as exc:
             # A rebalance took the partitions away: their new owner handles the batch again (idempotent).
             log.warning("%s could not commit offsets (%s); the batch will be handled again", self.name, exc)

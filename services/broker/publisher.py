@@ -22,6 +22,7 @@ from kafka.errors import KafkaError
 from services.broker.errors import BrokerUnavailableError
 from services.broker.partitioner import Murmur2Partitioner
 from services.broker.records import OutboundRecord
+from services.broker.security import KafkaSecurity
 from services.process.children import port_open
 
 log = logging.getLogger(__name__)
@@ -111,6 +112,7 @@ class KafkaPublisher:
                     reconnect_backoff_max_ms=1000,
                     retry_backoff_ms=100,
                     partitioner=Murmur2Partitioner(),
+                    **KafkaSecurity().client_kwargs(),
                 )
             return self._producer
 

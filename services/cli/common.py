@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from services.config import Settings
 from services.errors import WijkbrugError
+from services.production import ProductionConfigError, check_production
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -32,13 +33,18 @@ def deployment_option(function: Callable[P, T]) -> Callable[P, T]:
 def load_settings(**overrides: Any) -> Settings:
     """Settings from the environment, with the given flags on top."""
     try:
-        return Settings().with_overrides(**overrides)
+        settings = Settings().with_overrides(**overrides)
     except ValidationError as exc:
         problems = "; ".join(
             f"WIJKBRUG_{'_'.join(str(part) for part in error['loc']).upper()}: {error['msg']}"
             for error in exc.errors()
         )
         raise click.ClickException(f"invalid configuration: {problems}") from exc
+    try:
+        check_production(settings)
+    except ProductionConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    return settings
 
 
 def domain_errors(function: Callable[P, T]) -> Callable[P, T]:

@@ -23,6 +23,7 @@ from connectors.state_sql import SqlConnectorStateStore
 from services.cli.common import deployment_option, domain_errors, emit_json, load_settings
 from services.deployment import open_deployment
 from services.logs import configure_logging
+from services.telemetry.metrics import configure_metrics, observe
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -55,11 +56,20 @@ def connector() -> None:
 def run(file: Path, once: bool, data_dir: Path | None) -> None:
     """Run the connector that FILE configures, until Ctrl-C or SIGTERM."""
     settings = load_settings(data_dir=data_dir)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     config = load_config(file)
     deployment = open_deployment(settings)
     try:
         runner = runner_for(file, config, settings, deployment)
+        configure_metrics(f"wijkbrug-connector-{config.name}")
+        observe(
+            "wijkbrug.connector.up",
+            "1 for the state the connector is in, 0 for the others",
+            lambda: [
+                (1.0 if runner.state is state else 0.0, {"connector": config.name, "state": state.value})
+                for state in State
+            ],
+        )
         final = asyncio.run(_run_until_signal(runner, once))
         status = SqlConnectorStateStore(deployment.sessions).get(config.name)
     finally:

@@ -11,6 +11,7 @@ from services.cli.common import deployment_option, domain_errors, load_settings
 from services.cli.connector_cmds import connector_errors
 from services.deployment import open_deployment
 from services.logs import configure_logging
+from services.startup import wait_for_dependencies
 
 
 @click.command()
@@ -48,7 +49,7 @@ def up(
     )
     if settings.connectors_dir is not None:
         load_directory(settings.connectors_dir)  # refuse bad files before anything starts
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     raise SystemExit(run(settings))
 
 
@@ -61,11 +62,14 @@ def gateway(data_dir: Path | None, host: str | None, port: int | None) -> None:
     """Run the gateway, the API and the dashboard (stateless; run as many as you like)."""
     from services.gateway.app import create_app
     from services.gateway.serving import gateway_server
+    from services.telemetry.metrics import configure_metrics
     from services.telemetry.tracing import configure_tracing
 
     settings = load_settings(data_dir=data_dir, host=host, port=port)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     configure_tracing("wijkbrug-gateway")
+    configure_metrics("wijkbrug-gateway")
+    wait_for_dependencies(settings)
     gateway_server(create_app(settings), host=settings.host, port=settings.port).run()
 
 
@@ -76,7 +80,10 @@ def processor(data_dir: Path | None) -> None:
     """Run one processor worker (router and rule engine); more workers share the partitions."""
     from services.processor.worker import run
 
-    run(load_settings(data_dir=data_dir))
+    settings = load_settings(data_dir=data_dir)
+    configure_logging(settings.log_level, settings.log_format)
+    wait_for_dependencies(settings)
+    run(settings)
 
 
 @click.command()
@@ -86,7 +93,10 @@ def sink(data_dir: Path | None) -> None:
     """Run one escalation service instance."""
     from services.sink.worker import run
 
-    run(load_settings(data_dir=data_dir))
+    settings = load_settings(data_dir=data_dir)
+    configure_logging(settings.log_level, settings.log_format)
+    wait_for_dependencies(settings)
+    run(settings)
 
 
 @click.group()
@@ -99,7 +109,10 @@ def db() -> None:
 @domain_errors
 def db_upgrade(data_dir: Path | None) -> None:
     """Apply the migrations (and seed the demo buurten into an empty deployment)."""
-    deployment = open_deployment(load_settings(data_dir=data_dir))
+    settings = load_settings(data_dir=data_dir)
+    configure_logging(settings.log_level, settings.log_format)
+    wait_for_dependencies(settings, broker=False)
+    deployment = open_deployment(settings)
     deployment.close()
     click.echo("database is at the newest schema")
 

@@ -158,3 +158,6 @@ class ApplyResult:
     opened: tuple[int, ...] = ()
     updated: tuple[int, ...] = ()
     unchanged: int = 0
+    #: The rule of each opened and updated escalation, in the same order (for the metrics).
+    opened_rules: tuple[str, ...] = ()
+    updated_rules: tuple[str, ...] = ()

@@ -43,19 +43,25 @@ class SqlEscalationStore:
         self._sla = sla or SlaPolicy.defaults()
 
     def apply(self, messages: Sequence[EscalationMessage]) -> ApplyResult:
-        opened: list[int] = []
-        updated: list[int] = []
+        opened: list[tuple[int, str]] = []
+        updated: list[tuple[int, str]] = []
         unchanged = 0
         with self._sessions.begin() as session:
             for message in messages:
                 outcome, escalation_id = _apply_one(session, message)
                 if outcome == "opened" and escalation_id is not None:
-                    opened.append(escalation_id)
+                    opened.append((escalation_id, message.rule))
                 elif outcome == "updated" and escalation_id is not None:
-                    updated.append(escalation_id)
+                    updated.append((escalation_id, message.rule))
                 else:
                     unchanged += 1
-        return ApplyResult(opened=tuple(opened), updated=tuple(updated), unchanged=unchanged)
+        return ApplyResult(
+            opened=tuple(escalation_id for escalation_id, _ in opened),
+            updated=tuple(escalation_id for escalation_id, _ in updated),
+            unchanged=unchanged,
+            opened_rules=tuple(rule for _, rule in opened),
+            updated_rules=tuple(rule for _, rule in updated),
+        )
 
     def list(self, query: EscalationFilter, scope: Scope) -> Page:
         now = utcnow()

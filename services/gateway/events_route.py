@@ -11,8 +11,11 @@ from pydantic import BaseModel
 
 from services.broker.errors import BrokerUnavailableError
 from services.directory.model import Organisation
+from services.errors import WijkbrugError
 from services.gateway.bodies import parse_body, read_limited
 from services.gateway.deps import get_runtime, org_principal
+from services.http.problems import status_of
+from services.telemetry.metrics import instruments
 from services.telemetry.tracing import tracer
 
 router = APIRouter()
@@ -34,11 +37,21 @@ async def post_events(request: Request, org: Annotated[Organisation, Depends(org
         kind=SpanKind.SERVER,
         attributes={"http.request.method": "POST", "http.route": "/api/v1/events", "wijkbrug.org": org.slug},
     ):
-        body = await read_limited(
-            request.stream(), request.headers.get("content-length"), runtime.settings.max_body_bytes
-        )
-        parsed = parse_body(request.headers, body, runtime.settings.max_batch_events)
-        if runtime.ingest is None:
-            raise BrokerUnavailableError("no broker is configured or running")
-        ids = await runtime.ingest.accept(org, parsed.events)
+        counters, received = instruments(), 1  # an unreadable body counts as one event refused
+        try:
+            body = await read_limited(
+                request.stream(), request.headers.get("content-length"), runtime.settings.max_body_bytes
+            )
+            parsed = parse_body(request.headers, body, runtime.settings.max_batch_events)
+            received = len(parsed.events)
+            if runtime.ingest is None:
+                raise BrokerUnavailableError("no broker is configured or running")
+            ids = await runtime.ingest.accept(org, parsed.events)
+        except WijkbrugError as exc:
+            counters.events_received.add(received, {"org": org.slug})
+            _, reason = status_of(exc)  # the error code the partner got
+            counters.events_rejected.add(received, {"org": org.slug, "reason": reason})
+            raise
+        counters.events_received.add(received, {"org": org.slug})
+        counters.events_accepted.add(len(ids), {"org": org.slug})
     return Accepted(accepted=ids)

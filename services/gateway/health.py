@@ -1,9 +1,13 @@
-"""GET /healthz: 503 until the broker, the database, the processor and the sink are ready, then 200."""
+"""GET /healthz: 503 until the broker, the database, the processor and the sink are ready, then 200.
+
+Orchestrators probe narrower scopes: `?scope=instance` (readiness of this gateway: it can accept events,
+i.e. broker and database are up, whatever the workers do) and `?scope=process` (liveness: it answers).
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -22,8 +26,12 @@ BACKGROUND = ("processor", "sink")
 
 
 @router.get("/healthz", tags=["health"])
-async def healthz(request: Request) -> JSONResponse:
-    """Readiness of the whole deployment, with each component's state."""
+async def healthz(
+    request: Request, scope: Literal["deployment", "instance", "process"] = "deployment"
+) -> JSONResponse:
+    """Readiness of the whole deployment (default), of this gateway instance, or liveness of the process."""
+    if scope == "process":
+        return JSONResponse({"status": "ok", "components": {"gateway": {"state": "up"}}})
     runtime = get_runtime(request)
     components: dict[str, dict[str, Any]] = {
         "gateway": {"state": "up"},
@@ -37,7 +45,7 @@ async def healthz(request: Request) -> JSONResponse:
             states = await in_thread(runtime.heartbeats.fresh, stale)
         except DatabaseUnavailableError:
             components["database"] = {"state": "down", "error": "heartbeats could not be read"}
-    for name in BACKGROUND:
+    for name in BACKGROUND if scope == "deployment" else ():
         components[name] = _background(name, states)
     ready = all(_is_ready(component) for component in components.values())
     body = {"status": "ok" if ready else "unavailable", "components": components}

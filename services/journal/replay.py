@@ -9,6 +9,7 @@ from kafka.errors import KafkaError
 
 from services.broker.errors import BrokerUnavailableError
 from services.broker.records import CLOUDEVENTS_JSON, CONTENT_TYPE_HEADER, TRACEPARENT_HEADER
+from services.broker.security import KafkaSecurity
 from services.journal.store import JournalStore
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ def replay_journal(journal: JournalStore, bootstrap: str, *, timeout_s: float = 
             # Without these an unreachable broker blocks for kafka-python's defaults (30 s, 60 s).
             bootstrap_timeout_ms=timeout_ms,
             max_block_ms=timeout_ms,
+            **KafkaSecurity().client_kwargs(),
         )
     except KafkaError as exc:
         raise BrokerUnavailableError(f"cannot replay the journal to {bootstrap}: {exc}") from exc

@@ -26,6 +26,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from schemas.deadletter import Origin, dead_letter
 from schemas.issues import Issue
 from services.broker.records import CONTENT_TYPE_HEADER, dumps, header
+from services.broker.security import KafkaSecurity
 from services.broker.topics import RULE_STATE_TABLE, Topology
 from services.processor.deadlines import DeadlineIndex
 from services.processor.transport import SCHEME
@@ -33,6 +34,7 @@ from services.rules.engine import Outcome, RuleEngine
 from services.rules.facts import subject_event_from_wire, to_micros
 from services.rules.publication import ClashUpdate
 from services.rules.state import SubjectState
+from services.telemetry.metrics import instruments
 from services.telemetry.tracing import context_from_headers, record_headers, tracer
 
 log = logging.getLogger(__name__)
@@ -66,6 +68,8 @@ class Processor:
     counters: ProcessorCounters
     events: Any
     index: DeadlineIndex
+    #: The next offset of buurt.events per partition after the event the agent took last (for the lag).
+    positions: dict[int, int]
 
 
 def create_processor_app(
@@ -92,6 +96,7 @@ def create_processor_app(
         stream_wait_empty=False,
         table_standby_replicas=0,
         processing_guarantee="at_least_once",
+        broker_credentials=KafkaSecurity().faust_credentials(),
     )
     events = app.topic(
         topology.events,
@@ -115,6 +120,7 @@ def create_processor_app(
         schema=faust.Schema(key_type=str, key_serializer="json", value_serializer="json"),
     )
     counters = ProcessorCounters()
+    positions: dict[int, int] = {}
     index = DeadlineIndex()
 
     async def publish(messages: list[ClashUpdate]) -> None:
@@ -216,6 +222,7 @@ def create_processor_app(
     @app.agent(events, concurrency=1, name="rules")
     async def rules(stream: Any) -> None:
         async for event in stream.events():
+            positions[event.message.partition] = event.message.offset + 1
             if header(event.message.headers, CONTROL_HEADER) == CLOCK.decode():
                 await tick(event.message.partition)
                 continue
@@ -230,11 +237,14 @@ def create_processor_app(
                 except (ValueError, KeyError, TypeError) as error:
                     # A record the engine cannot read would stop the partition for good: set it aside.
                     counters.failed += 1
+                    instruments().deadletter_records.add(
+                        1, {"stage": "processor", "reason": "processing_failed"}
+                    )
                     span.set_status(Status(StatusCode.ERROR, type(error).__name__))
                     log.exception("rule engine failed on %s; dead-lettered", event.message.topic)
                     await reject(event, error)
 
-    return Processor(app=app, counters=counters, events=events, index=index)
+    return Processor(app=app, counters=counters, events=events, index=index, positions=positions)
 
 
 async def send_clock(processor: Processor, topic: str) -> int:

@@ -16,8 +16,10 @@ from aiokafka import AIOKafkaProducer
 from opentelemetry.trace import SpanKind
 
 from services.broker.consumer import BatchConsumer
+from services.broker.security import KafkaSecurity
 from services.broker.topics import Topology
 from services.processor.routing import InboundRecord, Router
+from services.telemetry.metrics import instruments
 from services.telemetry.tracing import context_from_headers, record_headers, tracer
 
 log = logging.getLogger(__name__)
@@ -73,6 +75,9 @@ class RouterService:
                     if result.dead:
                         dead += 1
                         span.set_attribute("wijkbrug.deadletter.reason", result.reason or "")
+                        instruments().deadletter_records.add(
+                            1, {"stage": "router", "reason": result.reason or "unknown"}
+                        )
                 out = result.record
                 deliveries.append(
                     await producer.send(out.topic, value=out.value, key=out.key, headers=list(out.headers))
@@ -98,6 +103,7 @@ class RouterService:
                 acks="all",
                 enable_idempotence=False,
                 linger_ms=5,
+                **KafkaSecurity().client_kwargs(),
             )
             try:
                 await producer.start()

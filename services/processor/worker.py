@@ -23,11 +23,13 @@ from services.geo.store import SqlBuurtStore
 from services.health.heartbeats import READY, STARTING, SqlHeartbeatStore
 from services.logs import configure_logging
 from services.processor.app import create_processor_app, send_clock
+from services.processor.lag import rules_lag
 from services.processor.orgs import OrganisationCache
 from services.processor.router_service import RouterService
 from services.processor.routing import Router
 from services.rules.engine import RuleEngine
 from services.rules.loader import load_rules
+from services.telemetry.metrics import LAG_DESCRIPTION, LAG_GAUGE, LAG_GAUGE_RULES, configure_metrics, observe
 from services.telemetry.tracing import configure_tracing
 
 COMPONENT = "processor"
@@ -64,6 +66,8 @@ def build_worker(settings: Settings) -> faust.Worker:
         bootstrap=bootstrap, topology=topology, router=Router(topology, registry, organisations.get)
     )
     instance = f"{socket.gethostname()}:{os.getpid()}"
+    observe(LAG_GAUGE, LAG_DESCRIPTION, router_service.consumer.lag_observations)
+    observe(LAG_GAUGE_RULES, LAG_DESCRIPTION, lambda: rules_lag(app, topology, processor.positions))
     stop = asyncio.Event()
     assignment: set[Any] = set()
 
@@ -102,6 +106,7 @@ def build_worker(settings: Settings) -> faust.Worker:
 
 def run(settings: Settings) -> None:
     """Run one worker until SIGTERM/SIGINT."""
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     configure_tracing("wijkbrug-processor")
+    configure_metrics("wijkbrug-processor")
     build_worker(settings).execute_from_commandline()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,7 @@ from services.broker.consumer import BatchConsumer
 from services.broker.topics import Topology
 from services.db.errors import in_thread
 from services.escalations.store import EscalationStore
+from services.telemetry.metrics import instruments
 from services.telemetry.tracing import context_from_headers, tracer
 
 log = logging.getLogger(__name__)
@@ -79,4 +81,9 @@ class EscalationSink:
                 span.end()
         self.counters.opened += len(result.opened)
         self.counters.updated += len(result.updated)
+        counters = instruments()
+        for rule, count in Counter(result.opened_rules).items():
+            counters.escalations_opened.add(count, {"rule": rule})
+        for rule, count in Counter(result.updated_rules).items():
+            counters.escalations_updated.add(count, {"rule": rule})
         self.counters.unchanged += result.unchanged

@@ -20,6 +20,7 @@ from services.escalations.sql import SqlEscalationStore
 from services.health.heartbeats import READY, STARTING, SqlHeartbeatStore
 from services.logs import configure_logging
 from services.sink.service import EscalationSink
+from services.telemetry.metrics import LAG_DESCRIPTION, LAG_GAUGE, configure_metrics, observe
 from services.telemetry.tracing import configure_tracing
 
 COMPONENT = "sink"
@@ -39,6 +40,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     sink = EscalationSink(bootstrap=bootstrap, topology=topology, store=SqlEscalationStore(sessions))
     heartbeats = SqlHeartbeatStore(sessions)
     instance = f"{socket.gethostname()}:{os.getpid()}"
+    observe(LAG_GAUGE, LAG_DESCRIPTION, sink.consumer.lag_observations)
 
     async def beat() -> None:
         while not stop.is_set():
@@ -64,8 +66,9 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
 
 def run(settings: Settings) -> None:
     """Run until SIGTERM/SIGINT."""
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     configure_tracing("wijkbrug-sink")
+    configure_metrics("wijkbrug-sink")
 
     async def main() -> None:
         stop = asyncio.Event()

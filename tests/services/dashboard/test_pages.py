@@ -416,6 +416,18 @@ def test_healthz_without_a_broker_is_503_with_components(world: World) -> None:
     assert components["sink"]["state"] == "down"
 
 
+def test_the_instance_scope_leaves_out_the_workers_and_the_process_scope_only_answers(world: World) -> None:
+    instance = world.client.get("/healthz", params={"scope": "instance"})
+    assert instance.status_code == 503  # this world has no broker: the gateway cannot accept events
+    assert set(instance.json()["components"]) == {"gateway", "broker", "database"}
+
+    process = world.client.get("/healthz", params={"scope": "process"})
+    assert process.status_code == 200
+    assert process.json() == {"status": "ok", "components": {"gateway": {"state": "up"}}}
+
+    assert world.client.get("/healthz", params={"scope": "cluster"}).status_code == 422
+
+
 def test_healthz_with_an_unreachable_database_is_503_not_500(own_world: World) -> None:
     own_world.runtime.engine.dispose()
     own_world.runtime.engine = create_db_engine(
