@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import socket
 from dataclasses import asdict
@@ -31,6 +32,8 @@ from services.rules.engine import RuleEngine
 from services.rules.loader import load_rules
 from services.telemetry.metrics import LAG_DESCRIPTION, LAG_GAUGE, LAG_GAUGE_RULES, configure_metrics, observe
 from services.telemetry.tracing import configure_tracing
+
+log = logging.getLogger(__name__)
 
 COMPONENT = "processor"
 CLOCK_INTERVAL_S = 1.0
@@ -96,12 +99,23 @@ def build_worker(settings: Settings) -> faust.Worker:
             "dead_lettered": router_service.dead_lettered,
             "router_lag": await router_service.consumer.lag(),
         }
-        await asyncio.to_thread(heartbeats.beat, COMPONENT, instance, READY if ready else STARTING, detail)
+        try:
+            await asyncio.to_thread(
+                heartbeats.beat, COMPONENT, instance, READY if ready else STARTING, detail
+            )
+        except Exception:  # the database may be away for a while; processing goes on without it
+            log.warning("could not write the processor's heartbeat", exc_info=True)
 
     app.task(route)
     app.timer(CLOCK_INTERVAL_S)(clock)
     app.timer(settings.heartbeat_interval_s)(heartbeat)
-    return faust.Worker(app, loglevel=settings.log_level, quiet=True, redirect_stdouts=False)
+    # The process configured logging already (text or JSON lines with trace ids): faust keeps it, and its
+    # terminal spinner would write cursor codes into the log stream.
+    worker = faust.Worker(
+        app, loglevel=settings.log_level, quiet=True, redirect_stdouts=False, override_logging=False
+    )
+    worker.spinner = None
+    return worker
 
 
 def run(settings: Settings) -> None:
