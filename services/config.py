@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     sla_decision_days_low: float = Field(
         default=42, gt=0, description="Six weeks, the Wmo 2015 term for the inquiry after a report."
     )
+    trace_url: str | None = Field(
+        default=None,
+        description="The tracing UI's page of a trace, with `{trace_id}` (Jaeger: .../trace/{trace_id}).",
+    )
     live_poll_interval_s: float = Field(
         default=1.0, gt=0, le=60, description="How often the dashboard's live queue looks for changes."
     )

@@ -110,6 +110,9 @@ async def render_detail(
         "problem": problem,
         "form": form or {},
         "seen_at": view.updated_at.isoformat(),
+        "trace": trace_reference(view.traceparent, runtime.settings.trace_url)
+        if user.role in (Role.TASKFORCE, Role.ADMIN)
+        else None,
     }
     return render(request, "escalation.html", context, status_code=status_code)
 
@@ -180,3 +183,12 @@ def _instructions(
         )
         for item in view.decision.instructions
     )
+
+
+def trace_reference(traceparent: str | None, url_template: str | None) -> dict[str, str] | None:
+    """The trace id of the event that opened the escalation, and its URL in the tracing UI if configured."""
+    if not traceparent or traceparent.count("-") != 3:
+        return None
+    trace_id = traceparent.split("-")[1]
+    url = url_template.replace("{trace_id}", trace_id) if url_template else ""
+    return {"id": trace_id, "url": url}

@@ -176,6 +176,8 @@ class Escalation(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     decision: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc, nullable=True)
     reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: W3C traceparent of the span that stored it: the dashboard links its views to the event's trace.
+    traceparent: Mapped[str | None] = mapped_column(String(60), nullable=True)
 
     evidence: Mapped[list[EvidenceRow]] = relationship(
         order_by="(EvidenceRow.time, EvidenceRow.event_id)",

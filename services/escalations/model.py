@@ -103,6 +103,7 @@ class EscalationView:
     created_at: datetime | None = None
     reopened_at: datetime | None = None
     silenced_until: datetime | None = None
+    traceparent: str | None = None
 
 
 class EscalationSort(StrEnum):

@@ -42,13 +42,16 @@ class SqlEscalationStore:
         self._sessions = sessions
         self._sla = sla or SlaPolicy.defaults()
 
-    def apply(self, messages: Sequence[EscalationMessage]) -> ApplyResult:
+    def apply(
+        self, messages: Sequence[EscalationMessage], traceparents: Sequence[str | None] = ()
+    ) -> ApplyResult:
         opened: list[tuple[int, str]] = []
         updated: list[tuple[int, str]] = []
         unchanged = 0
         with self._sessions.begin() as session:
-            for message in messages:
-                outcome, escalation_id = _apply_one(session, message)
+            traces = list(traceparents) or [None] * len(messages)
+            for message, traceparent in zip(messages, traces, strict=True):
+                outcome, escalation_id = _apply_one(session, message, traceparent)
                 if outcome == "opened" and escalation_id is not None:
                     opened.append((escalation_id, message.rule))
                 elif outcome == "updated" and escalation_id is not None:
@@ -96,7 +99,9 @@ class SqlEscalationStore:
             return replace(_view(row, silences), history=tuple(_step(step) for step in steps))
 
 
-def _apply_one(session: Session, message: EscalationMessage) -> tuple[str, int | None]:
+def _apply_one(
+    session: Session, message: EscalationMessage, traceparent: str | None = None
+) -> tuple[str, int | None]:
     row = session.scalars(
         select(Escalation).where(Escalation.dedup_key == message.dedup_key).with_for_update()
     ).one_or_none()
@@ -112,7 +117,7 @@ def _apply_one(session: Session, message: EscalationMessage) -> tuple[str, int |
     if row is None:
         if change.clash.withdrawn:
             return "unchanged", None
-        return "opened", _insert(session, change.clash, _policies(message))
+        return "opened", _insert(session, change.clash, _policies(message), traceparent)
     if not change.changed:
         return "unchanged", row.id
     now = utcnow()
@@ -145,7 +150,9 @@ def _policies(message: EscalationMessage) -> list[dict[str, Any]]:
     return [policy.model_dump(mode="json") for policy in message.policies]
 
 
-def _insert(session: Session, clash: Clash, policies: list[dict[str, Any]]) -> int:
+def _insert(
+    session: Session, clash: Clash, policies: list[dict[str, Any]], traceparent: str | None = None
+) -> int:
     now = utcnow()
     row = Escalation(
         dedup_key=clash.dedup_key,
@@ -161,6 +168,7 @@ def _insert(session: Session, clash: Clash, policies: list[dict[str, Any]]) -> i
         created_at=now,
         updated_at=now,
         version=1,
+        traceparent=traceparent,
     )
     session.add(row)
     session.flush()
@@ -315,6 +323,7 @@ def _view(row: Escalation, silences: list[Silence] | None = None) -> EscalationV
         created_at=row.created_at,
         reopened_at=row.reopened_at,
         silenced_until=silenced_until(silences or [], row.rule, row.subject, row.buurt),
+        traceparent=row.traceparent,
     )
 
 

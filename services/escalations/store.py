@@ -12,8 +12,12 @@ from services.escalations.model import ApplyResult, EscalationFilter, Escalation
 class EscalationStore(Protocol):
     """Escalations keyed by dedup key, with their evidence."""
 
-    def apply(self, messages: Sequence[EscalationMessage]) -> ApplyResult:
-        """Open new escalations and add new evidence to existing ones; replays change nothing."""
+    def apply(
+        self, messages: Sequence[EscalationMessage], traceparents: Sequence[str | None] = ()
+    ) -> ApplyResult:
+        """Open new escalations and add new evidence to existing ones; replays change nothing.
+
+        `traceparents`, one per message when given: the trace a new escalation belongs to."""
         ...
 
     def list(self, query: EscalationFilter, scope: Scope) -> Page:

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from opentelemetry.trace import Link
+
 from services.access.policy import escalation_scope
 from services.directory.model import User
 from services.escalations.errors import EscalationNotFoundError
 from services.escalations.model import EscalationView, Scope
+from services.telemetry.tracing import span_context_from_traceparent, tracer
 
 VIEW_ACTION = "escalation.view"
 
@@ -40,5 +43,16 @@ def view_escalation(
     found = escalations.get(escalation_id, escalation_scope(user))
     if found is None:
         raise EscalationNotFoundError(f"no escalation {escalation_id} that you may see")
-    audit.record(user.name, user.role.value, VIEW_ACTION, f"escalation:{found.id}", {"via": via})
+    # The view joins the event's trace by a link: the trace runs from the partner's request to this page.
+    opened = span_context_from_traceparent(found.traceparent) if found.traceparent else None
+    with tracer().start_as_current_span(
+        "view escalation",
+        links=[Link(opened)] if opened is not None else [],
+        attributes={
+            "wijkbrug.escalation_id": found.id,
+            "wijkbrug.via": via,
+            "wijkbrug.role": user.role.value,
+        },
+    ):
+        audit.record(user.name, user.role.value, VIEW_ACTION, f"escalation:{found.id}", {"via": via})
     return found

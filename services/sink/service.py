@@ -74,8 +74,9 @@ class EscalationSink:
                     attributes={"wijkbrug.dedup_key": message.dedup_key, "wijkbrug.rule": message.rule},
                 )
             )
+        traceparents = [_traceparent(span) for span in spans]
         try:
-            result = await in_thread(self._store.apply, messages)
+            result = await in_thread(self._store.apply, messages, traceparents)
         finally:
             for span in spans:
                 span.end()
@@ -87,3 +88,11 @@ class EscalationSink:
         for rule, count in Counter(result.updated_rules).items():
             counters.escalations_updated.add(count, {"rule": rule})
         self.counters.unchanged += result.unchanged
+
+
+def _traceparent(span: trace.Span) -> str | None:
+    """The W3C traceparent of `span` (None when tracing is off)."""
+    context = span.get_span_context()
+    if not context.is_valid:
+        return None
+    return f"00-{context.trace_id:032x}-{context.span_id:016x}-{context.trace_flags:02x}"

@@ -109,6 +109,16 @@ def test_one_trace_spans_request_produce_process_and_persist(observed: Observed)
         "wijkbrug-sink",
     )
     assert persist.attributes["wijkbrug.rule"] == RULE
+    # The taskforce opening the escalation joins the same trace by a link (its own request is a new trace).
+    (escalation,) = hub.escalations(observed.reader, subject=subject)
+    with hub.client(observed.reader) as client:
+        assert client.get(f"/api/v1/escalations/{escalation['id']}").status_code == 200
+
+    def viewed() -> list[ReceivedSpan]:
+        return [s for s in otlp.spans() if s.name == "view escalation" and request.trace_id in s.links]
+
+    (view,) = eventually(viewed, what="the view's span linked to the event's trace")
+    assert view.service == "wijkbrug-gateway" and view.attributes["wijkbrug.via"] == "api"
     # The debt assistance had a trace of its own.
     debt_publish = [s for s in otlp.spans() if s.attributes.get("cloudevents.event_id") == debt["id"]]
     assert len(debt_publish) == 1 and debt_publish[0].trace_id != request.trace_id

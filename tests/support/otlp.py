@@ -37,6 +37,7 @@ class ReceivedSpan:
     name: str
     kind: str
     attributes: dict[str, Any]
+    links: tuple[str, ...] = ()  # the trace ids this span links to
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ class OtlpReceiver(HttpStandIn):
                 name=span.name,
                 kind=KINDS.get(span.kind, str(span.kind)),
                 attributes=_attributes(span.attributes),
+                links=tuple(link.trace_id.hex() for link in span.links),
             )
             for resource in request.resource_spans
             for scope in resource.scope_spans

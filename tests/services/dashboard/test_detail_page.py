@@ -14,6 +14,7 @@ from httpx import Response
 from schemas.catalogue import CATALOGUE
 from schemas.escalation import EscalationMessage, PolicyRef
 from schemas.identifiers import Domain
+from services.dashboard.detail_page import trace_reference
 from services.escalations.model import Scope, Status
 from tests.support.dashboard import EVICTION, World, csrf_in, csrf_of, log_in
 from tests.support.events import DAM_BUURT
@@ -449,3 +450,14 @@ def test_acting_on_an_escalation_outside_the_scope_is_the_same_404(world: World)
     assert outside.status_code == missing.status_code == 404
     assert outside.text == missing.text
     assert "Ontruiming" not in outside.text
+
+
+def test_the_trace_reference_names_the_trace_and_fills_in_the_url() -> None:
+    traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    assert trace_reference(traceparent, "https://jaeger.gemeente.example/trace/{trace_id}") == {
+        "id": "4bf92f3577b34da6a3ce929d0e0e4736",
+        "url": "https://jaeger.gemeente.example/trace/4bf92f3577b34da6a3ce929d0e0e4736",
+    }
+    assert trace_reference(traceparent, None) == {"id": "4bf92f3577b34da6a3ce929d0e0e4736", "url": ""}
+    assert trace_reference(None, "https://jaeger/trace/{trace_id}") is None
+    assert trace_reference("garbage", None) is None

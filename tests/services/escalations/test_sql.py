@@ -77,6 +77,25 @@ def test_a_new_dedup_key_opens_an_escalation(store: SqlEscalationStore) -> None:
     assert view.updated_at.utcoffset() == timedelta(0)
 
 
+def test_an_escalation_keeps_the_trace_that_opened_it_and_the_rules_of_the_result(
+    store: SqlEscalationStore,
+) -> None:
+    opening = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    first = message("k1", [evidence("e1", "woco", T0)])
+    result = store.apply([first, message("k2", [evidence("e3", "woco", T0)])], [opening, None])
+    assert result.opened_rules == ("eviction-during-debt-assistance",) * 2
+    one, two = (store.get(escalation_id, EVERYTHING) for escalation_id in result.opened)
+    assert one is not None and two is not None
+    assert (one.traceparent, two.traceparent) == (opening, None)
+
+    later = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    more = message("k1", [evidence("e1", "woco", T0), evidence("e2", "gemeente", T0)])
+    updated = store.apply([more], [later])
+    assert updated.updated_rules == ("eviction-during-debt-assistance",)
+    again = store.get(one.id, EVERYTHING)
+    assert again is not None and again.traceparent == opening  # the opening trace, not the update's
+
+
 def test_the_same_message_again_changes_nothing(
     store: SqlEscalationStore, sessions: sessionmaker[Session]
 ) -> None:
