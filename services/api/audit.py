@@ -15,6 +15,7 @@ from services.db.errors import in_thread
 from services.directory.model import Role, User
 from services.errors import PermissionDeniedError
 from services.gateway.deps import api_user, get_runtime
+from services.http.params import Offset
 
 router = APIRouter(prefix="/api/v1", tags=["audit"])
 EXPORT_LIMIT = 100_000
@@ -61,7 +62,7 @@ async def audit_log(
     target: Annotated[str | None, Query(max_length=100, description="e.g. escalation:12")] = None,
     actor: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> AuditPage:
     """Who saw or changed what, newest first."""
     entries, total = await in_thread(

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from schemas.data.taskforce import MAX_INSTRUCTIONS, DecisionKind
 from services.access.policy import escalation_scope
+from services.api.inputs import InputModel
 from services.db.errors import in_thread
 from services.db.types import utcnow
 from services.directory.model import User
@@ -25,6 +26,7 @@ from services.escalations.model import EscalationFilter, EscalationView, Severit
 from services.escalations.sla import Clock, SlaPolicy, sla_state
 from services.escalations.viewing import view_escalation
 from services.gateway.deps import api_user, get_runtime
+from services.http.params import Offset, RecordId
 
 router = APIRouter(prefix="/api/v1/escalations", tags=["escalations"])
 
@@ -119,7 +121,7 @@ class EscalationPage(BaseModel):
     offset: int
 
 
-class VersionIn(BaseModel):
+class VersionIn(InputModel):
     """A status change: the version of the escalation the user saw."""
 
     version: int = Field(ge=1)
@@ -131,7 +133,7 @@ class AssignIn(VersionIn):
     assignee: str = Field(min_length=1, max_length=100)
 
 
-class InstructionIn(BaseModel):
+class InstructionIn(InputModel):
     """What one organisation must do."""
 
     org: str = Field(min_length=1, max_length=63)
@@ -146,7 +148,7 @@ class DecideIn(VersionIn):
     instructions: list[InstructionIn] = Field(default_factory=list, max_length=MAX_INSTRUCTIONS)
 
 
-class CommentIn(BaseModel):
+class CommentIn(InputModel):
     """A comment on the escalation."""
 
     text: str = Field(min_length=1, max_length=5000)
@@ -167,7 +169,7 @@ async def list_escalations(
         bool | None, Query(description="true: only muted by an active silence; false: only not muted")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> EscalationPage:
     """Escalations the user may see, most recently updated first."""
     query = EscalationFilter(
@@ -195,7 +197,7 @@ async def list_escalations(
 
 @router.get("/{escalation_id}", response_model=EscalationOut)
 async def get_escalation(
-    request: Request, escalation_id: int, user: Annotated[User, Depends(api_user)]
+    request: Request, escalation_id: RecordId, user: Annotated[User, Depends(api_user)]
 ) -> EscalationOut:
     """One escalation with its evidence."""
     runtime = get_runtime(request)
@@ -205,7 +207,7 @@ async def get_escalation(
     return _out(found, runtime.sla, utcnow())
 
 
-async def _act(request: Request, user: User, escalation_id: int, command: Command) -> EscalationOut:
+async def _act(request: Request, user: User, escalation_id: RecordId, command: Command) -> EscalationOut:
     runtime = get_runtime(request)
     await runtime.taskforce.act(user, escalation_id, command)
     found = await in_thread(runtime.escalations.get, escalation_id, escalation_scope(user))
@@ -238,7 +240,7 @@ def _command(
 
 @router.post("/{escalation_id}/acknowledge", response_model=EscalationOut)
 async def acknowledge(
-    request: Request, escalation_id: int, body: VersionIn, user: Annotated[User, Depends(api_user)]
+    request: Request, escalation_id: RecordId, body: VersionIn, user: Annotated[User, Depends(api_user)]
 ) -> EscalationOut:
     """open/reopened -> acknowledged."""
     return await _act(request, user, escalation_id, _command(user, Action.ACKNOWLEDGE, version=body.version))
@@ -246,7 +248,7 @@ async def acknowledge(
 
 @router.post("/{escalation_id}/assign", response_model=EscalationOut)
 async def assign(
-    request: Request, escalation_id: int, body: AssignIn, user: Annotated[User, Depends(api_user)]
+    request: Request, escalation_id: RecordId, body: AssignIn, user: Annotated[User, Depends(api_user)]
 ) -> EscalationOut:
     """-> in_progress, assigned to a taskforce member (again, to hand it over)."""
     command = _command(user, Action.ASSIGN, version=body.version, assignee=body.assignee)
@@ -255,7 +257,7 @@ async def assign(
 
 @router.post("/{escalation_id}/decide", response_model=EscalationOut)
 async def decide(
-    request: Request, escalation_id: int, body: DecideIn, user: Annotated[User, Depends(api_user)]
+    request: Request, escalation_id: RecordId, body: DecideIn, user: Annotated[User, Depends(api_user)]
 ) -> EscalationOut:
     """in_progress -> decided; the decision goes out on buurt.decisions."""
     decision = DecisionInput(
@@ -269,7 +271,7 @@ async def decide(
 
 @router.post("/{escalation_id}/resolve", response_model=EscalationOut)
 async def resolve(
-    request: Request, escalation_id: int, body: VersionIn, user: Annotated[User, Depends(api_user)]
+    request: Request, escalation_id: RecordId, body: VersionIn, user: Annotated[User, Depends(api_user)]
 ) -> EscalationOut:
     """decided -> resolved."""
     return await _act(request, user, escalation_id, _command(user, Action.RESOLVE, version=body.version))
@@ -277,7 +279,7 @@ async def resolve(
 
 @router.post("/{escalation_id}/reopen", response_model=EscalationOut)
 async def reopen(
-    request: Request, escalation_id: int, body: VersionIn, user: Annotated[User, Depends(api_user)]
+    request: Request, escalation_id: RecordId, body: VersionIn, user: Annotated[User, Depends(api_user)]
 ) -> EscalationOut:
     """resolved -> reopened."""
     return await _act(request, user, escalation_id, _command(user, Action.REOPEN, version=body.version))
@@ -285,7 +287,7 @@ async def reopen(
 
 @router.post("/{escalation_id}/comments", response_model=EscalationOut)
 async def comment(
-    request: Request, escalation_id: int, body: CommentIn, user: Annotated[User, Depends(api_user)]
+    request: Request, escalation_id: RecordId, body: CommentIn, user: Annotated[User, Depends(api_user)]
 ) -> EscalationOut:
     """A comment (taskforce and liaisons); no status change."""
     return await _act(request, user, escalation_id, _command(user, Action.COMMENT, text=body.text))
@@ -293,7 +295,7 @@ async def comment(
 
 @router.post("/{escalation_id}/instructions/{org}/done", response_model=EscalationOut)
 async def confirm_instruction(
-    request: Request, escalation_id: int, org: str, user: Annotated[User, Depends(api_user)]
+    request: Request, escalation_id: RecordId, org: str, user: Annotated[User, Depends(api_user)]
 ) -> EscalationOut:
     """The organisation did what the decision told it (its liaison, or the taskforce)."""
     return await _act(request, user, escalation_id, _command(user, Action.CONFIRM, org=org))

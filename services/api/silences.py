@@ -13,14 +13,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime, BaseModel, Field
 
+from services.api.inputs import InputModel
 from services.directory.model import User
 from services.gateway.deps import api_user, get_runtime
+from services.http.params import RecordId
 from services.silences.model import Silence, SilenceDraft
 
 router = APIRouter(prefix="/api/v1/silences", tags=["silences"])
 
 
-class SilenceIn(BaseModel):
+class SilenceIn(InputModel):
     """A new silence: one rule, exactly one of subject or buurt, until when, and why."""
 
     rule: str = Field(min_length=1, max_length=100)
@@ -79,7 +81,7 @@ async def create_silence(
 
 @router.post("/{silence_id}/expire", response_model=SilenceOut)
 async def expire_silence(
-    request: Request, silence_id: int, user: Annotated[User, Depends(api_user)]
+    request: Request, silence_id: RecordId, user: Annotated[User, Depends(api_user)]
 ) -> SilenceOut:
     """End an active silence now."""
     service = get_runtime(request).silences

@@ -15,6 +15,7 @@ from services.db.errors import in_thread
 from services.directory.model import Role, User
 from services.errors import PermissionDeniedError, WijkbrugError
 from services.gateway.deps import get_runtime
+from services.http.params import FormText, NulFree
 from services.http.problems import status_of
 from services.security.passwords import hash_password
 
@@ -47,12 +48,12 @@ async def admin_overview(request: Request) -> HTMLResponse:
 @router.post("/beheer/gebruikers")
 async def add_user(
     request: Request,
-    name: Annotated[str, Form(max_length=100)],
-    role: Annotated[str, Form(max_length=20)],
-    csrf_token: Annotated[str, Form()] = "",
-    org: Annotated[str, Form(max_length=100)] = "",
-    buurten: Annotated[str, Form(max_length=5000)] = "",
-    password: Annotated[str, Form(max_length=1000)] = "",
+    name: Annotated[NulFree, Form(max_length=100)],
+    role: Annotated[NulFree, Form(max_length=20)],
+    csrf_token: FormText = "",
+    org: Annotated[NulFree, Form(max_length=100)] = "",
+    buurten: Annotated[NulFree, Form(max_length=5000)] = "",
+    password: Annotated[NulFree, Form(max_length=1000)] = "",
 ) -> Response:
     check_csrf(request, csrf_token)
     admin = await admin_web_user(request)
@@ -78,7 +79,7 @@ async def add_user(
 
 
 @router.post("/beheer/gebruikers/{name}/token")
-async def new_user_token(request: Request, name: str, csrf_token: Annotated[str, Form()] = "") -> Response:
+async def new_user_token(request: Request, name: str, csrf_token: FormText = "") -> Response:
     check_csrf(request, csrf_token)
     admin = await admin_web_user(request)
     try:
@@ -90,7 +91,7 @@ async def new_user_token(request: Request, name: str, csrf_token: Annotated[str,
 
 
 @router.post("/beheer/gebruikers/{name}/blokkeren")
-async def disable_user(request: Request, name: str, csrf_token: Annotated[str, Form()] = "") -> Response:
+async def disable_user(request: Request, name: str, csrf_token: FormText = "") -> Response:
     check_csrf(request, csrf_token)
     admin = await admin_web_user(request)
     if name == admin.name:
@@ -107,10 +108,10 @@ async def disable_user(request: Request, name: str, csrf_token: Annotated[str, F
 @router.post("/beheer/organisaties")
 async def add_organisation(
     request: Request,
-    slug: Annotated[str, Form(max_length=100)],
-    domain: Annotated[str, Form(max_length=30)],
-    name: Annotated[str, Form(max_length=200)],
-    csrf_token: Annotated[str, Form()] = "",
+    slug: Annotated[NulFree, Form(max_length=100)],
+    domain: Annotated[NulFree, Form(max_length=30)],
+    name: Annotated[NulFree, Form(max_length=200)],
+    csrf_token: FormText = "",
 ) -> Response:
     check_csrf(request, csrf_token)
     admin = await admin_web_user(request)
@@ -128,7 +129,7 @@ async def add_organisation(
 
 
 @router.post("/beheer/organisaties/{slug}/token")
-async def new_org_token(request: Request, slug: str, csrf_token: Annotated[str, Form()] = "") -> Response:
+async def new_org_token(request: Request, slug: str, csrf_token: FormText = "") -> Response:
     check_csrf(request, csrf_token)
     admin = await admin_web_user(request)
     try:

@@ -10,9 +10,9 @@ become Dutch: a version conflict (409, with what changed meanwhile), an action t
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from schemas.data.taskforce import MAX_INSTRUCTIONS
@@ -34,6 +34,7 @@ from services.escalations.errors import (
 )
 from services.escalations.lifecycle import Action
 from services.gateway.deps import get_runtime
+from services.http.params import FormText, RecordId
 
 router = APIRouter(include_in_schema=False)
 
@@ -41,8 +42,6 @@ MAX_TEXT = 5000
 MAX_ACTION_TEXT = 2000
 #: The decision form's field for the instruction to organisation <slug>.
 INSTRUCTION_FIELD = "opdracht-"
-
-FormText = Annotated[str, Form()]
 
 
 class InvalidFormError(InvalidInputError):
@@ -53,7 +52,7 @@ class InvalidFormError(InvalidInputError):
 
 @router.post("/escalaties/{escalation_id:int}/erkennen")
 async def acknowledge(
-    request: Request, escalation_id: int, csrf_token: FormText = "", version: FormText = ""
+    request: Request, escalation_id: RecordId, csrf_token: FormText = "", version: FormText = ""
 ) -> Response:
     check_csrf(request, csrf_token)
     return await _perform(
@@ -64,7 +63,7 @@ async def acknowledge(
 @router.post("/escalaties/{escalation_id:int}/toewijzen")
 async def assign(
     request: Request,
-    escalation_id: int,
+    escalation_id: RecordId,
     csrf_token: FormText = "",
     version: FormText = "",
     assignee: FormText = "",
@@ -77,7 +76,7 @@ async def assign(
 @router.post("/escalaties/{escalation_id:int}/besluiten")
 async def decide(
     request: Request,
-    escalation_id: int,
+    escalation_id: RecordId,
     csrf_token: FormText = "",
     version: FormText = "",
     kind: FormText = "",
@@ -95,7 +94,7 @@ async def decide(
 
 @router.post("/escalaties/{escalation_id:int}/afhandelen")
 async def resolve(
-    request: Request, escalation_id: int, csrf_token: FormText = "", version: FormText = ""
+    request: Request, escalation_id: RecordId, csrf_token: FormText = "", version: FormText = ""
 ) -> Response:
     check_csrf(request, csrf_token)
     return await _perform(
@@ -105,7 +104,7 @@ async def resolve(
 
 @router.post("/escalaties/{escalation_id:int}/heropenen")
 async def reopen(
-    request: Request, escalation_id: int, csrf_token: FormText = "", version: FormText = ""
+    request: Request, escalation_id: RecordId, csrf_token: FormText = "", version: FormText = ""
 ) -> Response:
     check_csrf(request, csrf_token)
     return await _perform(request, escalation_id, {"version": version}, Action.REOPEN, "Escalatie heropend.")
@@ -114,7 +113,7 @@ async def reopen(
 @router.post("/escalaties/{escalation_id:int}/reageren")
 async def comment(
     request: Request,
-    escalation_id: int,
+    escalation_id: RecordId,
     csrf_token: FormText = "",
     version: FormText = "",
     text: FormText = "",
@@ -126,7 +125,7 @@ async def comment(
 
 @router.post("/escalaties/{escalation_id:int}/bevestigen/{org}")
 async def confirm(
-    request: Request, escalation_id: int, org: str, csrf_token: FormText = "", version: FormText = ""
+    request: Request, escalation_id: RecordId, org: str, csrf_token: FormText = "", version: FormText = ""
 ) -> Response:
     check_csrf(request, csrf_token)
     form = {"version": version, "org": org}
@@ -134,7 +133,7 @@ async def confirm(
 
 
 async def _perform(
-    request: Request, escalation_id: int, form: Mapping[str, str], action: Action, done: str
+    request: Request, escalation_id: RecordId, form: Mapping[str, str], action: Action, done: str
 ) -> Response:
     """Act, then back to the page with `done`; or the page with the reason of the refusal."""
     user = await web_user(request)
@@ -158,7 +157,7 @@ async def _perform(
 
 
 async def refused(
-    request: Request, user: User, escalation_id: int, error: WijkbrugError, form: Mapping[str, str]
+    request: Request, user: User, escalation_id: RecordId, error: WijkbrugError, form: Mapping[str, str]
 ) -> Response:
     """The escalation's page again, as it is now, with why the action was refused (in Dutch)."""
     if isinstance(error, EscalationNotFoundError):
@@ -177,7 +176,7 @@ async def refused(
     return await render_detail(request, user, escalation_id, status_code=status, problem=problem, form=form)
 
 
-async def _conflict(request: Request, user: User, escalation_id: int, seen_at: str) -> Problem:
+async def _conflict(request: Request, user: User, escalation_id: RecordId, seen_at: str) -> Problem:
     """What to tell the loser of a race: nothing was done, and what the other user changed."""
     runtime = get_runtime(request)
     current = await in_thread(runtime.escalations.get, escalation_id, escalation_scope(user))

@@ -28,6 +28,7 @@ from services.escalations.lifecycle import Action, allowed_actions
 from services.escalations.model import EscalationView, HistoryView, InstructionView
 from services.escalations.viewing import view_escalation
 from services.gateway.deps import get_runtime
+from services.http.params import RecordId
 
 router = APIRouter(include_in_schema=False)
 
@@ -54,7 +55,7 @@ class InstructionRow:
 
 
 @router.get("/escalaties/{escalation_id:int}")
-async def escalation_detail(request: Request, escalation_id: int) -> HTMLResponse:
+async def escalation_detail(request: Request, escalation_id: RecordId) -> HTMLResponse:
     user = await web_user(request)
     flash = request.session.pop(FLASH, None)
     return await render_detail(request, user, escalation_id, flash=flash if isinstance(flash, str) else None)
@@ -63,7 +64,7 @@ async def escalation_detail(request: Request, escalation_id: int) -> HTMLRespons
 async def render_detail(
     request: Request,
     user: User,
-    escalation_id: int,
+    escalation_id: RecordId,
     *,
     status_code: int = 200,
     flash: str | None = None,

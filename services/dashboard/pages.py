@@ -12,6 +12,7 @@ from services.dashboard.sessions import check_csrf, login, logout, session_user_
 from services.dashboard.web import render
 from services.db.errors import in_thread
 from services.gateway.deps import get_runtime
+from services.http.params import FormText, NulFree
 from services.security.passwords import verify_password
 
 router = APIRouter(include_in_schema=False)
@@ -34,10 +35,10 @@ async def login_form(request: Request, next: str = LANDING) -> HTMLResponse:
 @router.post("/login")
 async def login_submit(
     request: Request,
-    name: Annotated[str, Form(max_length=100)],
-    password: Annotated[str, Form(max_length=1000)],
-    csrf_token: Annotated[str, Form()] = "",
-    next: Annotated[str, Form()] = LANDING,
+    name: Annotated[NulFree, Form(max_length=100)],
+    password: Annotated[NulFree, Form(max_length=1000)],
+    csrf_token: FormText = "",
+    next: FormText = LANDING,
 ) -> Response:
     check_csrf(request, csrf_token)
     runtime = get_runtime(request)
@@ -56,7 +57,7 @@ async def login_submit(
 
 
 @router.post("/logout")
-async def logout_submit(request: Request, csrf_token: Annotated[str, Form()] = "") -> Response:
+async def logout_submit(request: Request, csrf_token: FormText = "") -> Response:
     check_csrf(request, csrf_token)
     logout(request)
     return RedirectResponse("/login", status_code=303)

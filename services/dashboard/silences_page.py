@@ -19,6 +19,7 @@ from services.dashboard.sessions import check_csrf
 from services.dashboard.web import render, web_user
 from services.directory.model import User
 from services.gateway.deps import get_runtime
+from services.http.params import FormText, NulFree, RecordId
 from services.silences.errors import (
     InvalidSilenceError,
     SilenceEndedError,
@@ -91,12 +92,12 @@ async def silences_page(request: Request) -> HTMLResponse:
 @router.post("/stiltes")
 async def create_silence(
     request: Request,
-    csrf_token: Annotated[str, Form()] = "",
-    rule: Annotated[str, Form(max_length=100)] = "",
-    subject: Annotated[str, Form(max_length=140)] = "",
-    buurt: Annotated[str, Form(max_length=10)] = "",
-    ends_on: Annotated[str, Form(max_length=100)] = "",
-    reason: Annotated[str, Form(max_length=2000)] = "",
+    csrf_token: FormText = "",
+    rule: Annotated[NulFree, Form(max_length=100)] = "",
+    subject: Annotated[NulFree, Form(max_length=140)] = "",
+    buurt: Annotated[NulFree, Form(max_length=10)] = "",
+    ends_on: Annotated[NulFree, Form(max_length=100)] = "",
+    reason: Annotated[NulFree, Form(max_length=2000)] = "",
 ) -> Response:
     check_csrf(request, csrf_token)
     user = await _manager(request)
@@ -115,9 +116,7 @@ async def create_silence(
 
 
 @router.post("/stiltes/{silence_id}/beeindigen")
-async def expire_silence(
-    request: Request, silence_id: int, csrf_token: Annotated[str, Form()] = ""
-) -> Response:
+async def expire_silence(request: Request, silence_id: RecordId, csrf_token: FormText = "") -> Response:
     check_csrf(request, csrf_token)
     user = await _manager(request)
     try:

@@ -28,6 +28,7 @@ from services.gateway.health import router as health_router
 from services.gateway.runtime import Runtime, build_runtime
 from services.gateway.zgw_route import load_zgw_callbacks
 from services.gateway.zgw_route import router as zgw_router
+from services.http.nul_guard import NulGuard
 from services.http.problems import install_error_handlers
 
 SESSION_MAX_AGE_S = 8 * 3600
@@ -72,6 +73,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     )
     # Pages carry the buurt map inline (~100 KB of SVG); live streams (text/event-stream) are never zipped.
     app.add_middleware(GZipMiddleware, minimum_size=2048)
+    # Outermost: a URL with a NUL character is refused before sessions, routes or the database see it.
+    app.add_middleware(NulGuard)
     install_error_handlers(app)
     app.include_router(health_router)
     app.include_router(events_router)

@@ -68,6 +68,17 @@ def test_the_csrf_token_stays_the_same_within_a_session(world: World) -> None:
 # logging in
 
 
+def test_a_nul_character_in_a_form_or_a_url_is_refused_not_a_500(world: World) -> None:
+    token = csrf_of(world.client.get("/login"))
+    response = world.client.post(
+        "/login", data={"name": "an\x00na", "password": PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("text/html")
+
+    assert world.client.get("/escalaties", params={"regel": "a\x00b"}).status_code == 400
+
+
 @pytest.mark.parametrize("token", [None, "", "forged-token"])
 def test_login_without_the_csrf_token_is_refused(world: World, token: str | None) -> None:
     world.client.get("/login")
