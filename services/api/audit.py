@@ -16,8 +16,9 @@ from services.directory.model import Role, User
 from services.errors import PermissionDeniedError
 from services.gateway.deps import api_user, get_runtime
 from services.http.params import Offset
+from services.http.responses import API_ERRORS
 
-router = APIRouter(prefix="/api/v1", tags=["audit"])
+router = APIRouter(prefix="/api/v1", tags=["audit"], responses=API_ERRORS)
 EXPORT_LIMIT = 100_000
 
 

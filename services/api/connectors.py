@@ -21,8 +21,9 @@ from services.db.errors import in_thread
 from services.directory.model import Role, User
 from services.errors import NotFoundError, PermissionDeniedError
 from services.gateway.deps import api_user, get_runtime
+from services.http.responses import API_ERRORS, NOT_FOUND
 
-router = APIRouter(prefix="/api/v1/connectors", tags=["connectors"])
+router = APIRouter(prefix="/api/v1/connectors", tags=["connectors"], responses={**API_ERRORS, **NOT_FOUND})
 
 READERS = frozenset({Role.TASKFORCE, Role.ADMIN})
 CONTROLLERS = frozenset({Role.ADMIN})

@@ -27,8 +27,11 @@ from services.escalations.sla import Clock, SlaPolicy, sla_state
 from services.escalations.viewing import view_escalation
 from services.gateway.deps import api_user, get_runtime
 from services.http.params import Offset, RecordId
+from services.http.responses import API_ERRORS, CONFLICT, NOT_FOUND
 
-router = APIRouter(prefix="/api/v1/escalations", tags=["escalations"])
+router = APIRouter(
+    prefix="/api/v1/escalations", tags=["escalations"], responses={**API_ERRORS, **NOT_FOUND, **CONFLICT}
+)
 
 
 class EvidenceOut(BaseModel):

@@ -17,9 +17,12 @@ from services.api.inputs import InputModel
 from services.directory.model import User
 from services.gateway.deps import api_user, get_runtime
 from services.http.params import RecordId
+from services.http.responses import API_ERRORS, CONFLICT, NOT_FOUND
 from services.silences.model import Silence, SilenceDraft
 
-router = APIRouter(prefix="/api/v1/silences", tags=["silences"])
+router = APIRouter(
+    prefix="/api/v1/silences", tags=["silences"], responses={**API_ERRORS, **NOT_FOUND, **CONFLICT}
+)
 
 
 class SilenceIn(InputModel):

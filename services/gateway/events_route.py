@@ -15,10 +15,11 @@ from services.errors import WijkbrugError
 from services.gateway.bodies import parse_body, read_limited
 from services.gateway.deps import get_runtime, org_principal
 from services.http.problems import status_of
+from services.http.responses import API_ERRORS, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE
 from services.telemetry.metrics import instruments
 from services.telemetry.tracing import tracer
 
-router = APIRouter()
+router = APIRouter(responses={**API_ERRORS, 413: PAYLOAD_TOO_LARGE, 415: UNSUPPORTED_MEDIA_TYPE})
 
 
 class Accepted(BaseModel):

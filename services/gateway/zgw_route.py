@@ -34,11 +34,12 @@ from services.errors import NotFoundError, UnauthenticatedError, UnavailableErro
 from services.gateway.bodies import read_limited
 from services.gateway.deps import get_runtime
 from services.gateway.runtime import Runtime
+from services.http.responses import API_ERRORS, NOT_FOUND
 from services.journal.model import JournalState
 from services.journal.sql import SqlJournalStore
 
 log = logging.getLogger(__name__)
-router = APIRouter()
+router = APIRouter(responses={**API_ERRORS, **NOT_FOUND})
 KIND = "zgw-notificaties"
 
 

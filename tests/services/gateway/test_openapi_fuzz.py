@@ -12,9 +12,10 @@ a ZGW callback), so that success responses are checked too, and /api/v1/events g
 (its OpenAPI describes none).
 
 The deployment runs no broker, so the ingest and the ZGW callback answer 503 (and /healthz 503) by design.
-The OpenAPI documents only the success status and 422; the statuses the app answers besides those are
-listed per operation in `OPERATIONS` (with the reason): only those get past the status code check, and
-every error of /api/... must still be the JSON error body of services/http/problems.py.
+The OpenAPI documents the error answers too (services/http/responses.py: every error body a `Problem`);
+statuses an operation answers that its document does not list are named per operation in `OPERATIONS`
+(with the reason): only those get past the status code check, and every error of /api/... must still be
+the JSON error body of services/http/problems.py.
 """
 
 from __future__ import annotations
