@@ -3,21 +3,30 @@ nothing that was 202-accepted is lost (the embedded broker is refilled from the 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
+import yaml
 
 from tests.support.databases import DatabaseFactory
 from tests.support.events import cloudevent, new_subject
-from tests.support.hub import Hub, start_hub
+from tests.support.file_exports import KEY, SAMPLES, settle, vera_export
+from tests.support.hub import CLI, Hub, start_hub
+from tests.support.kafka_io import read_all
 from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.e2e, pytest.mark.process, pytest.mark.slow]
+
+ROWS = 300
 
 
 @dataclass
@@ -138,3 +147,64 @@ def test_a_dead_broker_loses_nothing_that_was_accepted(embedded: Deployment) -> 
     assert all(len(item["evidence"]) == 2 for item in mine)
     assert _broker(hub).pid != broker.pid
     assert "restarting it and refilling it from the journal" in (hub.data_dir / "up.log").read_text()
+
+
+def test_a_connector_busy_during_a_broker_outage_retries_and_delivers_everything(
+    embedded: Deployment, tmp_path: Path
+) -> None:
+    hub = embedded.hub
+    hub.add_org("woco", "housing")
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    export = exports / "signaleringen-2026-11.csv"
+    vera_export(export, ROWS)
+    settle(export)
+    document = yaml.safe_load((SAMPLES / "vera-signaleringen.yaml").read_text(encoding="utf-8"))
+    document.update({"directory": str(exports), "on_done": "keep", "batch_rows": 100})
+    config = tmp_path / "woco-vera.yaml"
+    config.write_text(yaml.safe_dump(document), encoding="utf-8")
+
+    broker = _broker(hub)
+    os.kill(broker.pid, signal.SIGSTOP)
+    env = {**hub.env, "WIJKBRUG_PSEUDONYM_KEY": KEY.decode(), "WIJKBRUG_PRODUCE_TIMEOUT_S": "2"}
+    connector = subprocess.Popen(
+        [*CLI, "connector", "run", str(config), "--once", "--data-dir", str(hub.data_dir)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        eventually(
+            partial(_connector_status, hub, "woco-vera-signaleringen"),
+            until=lambda status: status.get("state") == "retrying",
+            timeout=60,
+            what="the connector retrying while the broker is frozen",
+        )
+        # The gateway, busy at the same time, answers 503 rather than accepting what it cannot deliver.
+        arrears = cloudevent(
+            "corp",
+            "housing.arrears.signalled",
+            new_subject(),
+            data={"months_in_arrears": 1, "amount_eur": 9.5},
+        )
+        refused = hub.post_events(embedded.housing, arrears)
+        assert refused.status_code == 503, refused.text
+    finally:
+        os.kill(broker.pid, signal.SIGCONT)
+    output, _ = connector.communicate(timeout=120)
+    assert connector.returncode == 0, output.decode(errors="replace")
+
+    status = _connector_status(hub, "woco-vera-signaleringen")
+    assert (status["state"], status["counts"]["emitted"]) == ("stopped", ROWS)
+    assert status["counts"]["retried"] >= 1
+    bootstrap = json.loads((hub.data_dir / "run" / "broker.json").read_text())["bootstrap"]
+    inbound = read_all(bootstrap, f"{hub.env['WIJKBRUG_TOPIC_PREFIX']}wijkbrug.inbound.woco")
+    assert len({json.loads(record.value)["id"] for record in inbound}) == ROWS  # every row, none lost
+
+
+def _connector_status(hub: Hub, name: str) -> dict[str, Any]:
+    result = hub.cli("connector", "status", name, "--json", check=False)
+    if result.returncode != 0 or not result.stdout.strip():
+        return {}
+    (status,) = json.loads(result.stdout)
+    return dict(status)
