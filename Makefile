@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 DEMO_DIR ?= .demo
 DEMO_PORT ?= 8080
 
-.PHONY: install lint typecheck test test-postgres demo bench clean
+.PHONY: install lint typecheck test test-postgres demo bench soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ demo: install
 
 bench: install
 	$(BIN)/python bench/ingest.py
+
+# 30 minutes at 200 events/s: memory of wijkbrug's processes, lag, 202 -> escalation latency, exact counts.
+soak: install
+	$(BIN)/python bench/soak.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .mypy_cache .ruff_cache .pytest_cache
