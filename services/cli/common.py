@@ -12,6 +12,8 @@ from typing import Any, ParamSpec, TypeVar
 import click
 from pydantic import ValidationError
 
+from services.broker.replication import TopicReplication
+from services.broker.security import KafkaSecurity
 from services.config import Settings
 from services.errors import WijkbrugError
 from services.production import ProductionConfigError, check_production
@@ -34,9 +36,14 @@ def load_settings(**overrides: Any) -> Settings:
     """Settings from the environment, with the given flags on top."""
     try:
         settings = Settings().with_overrides(**overrides)
+        # The Kafka clients read these themselves; check them now, so a mistake is named at start.
+        KafkaSecurity()
+        TopicReplication()
     except ValidationError as exc:
         problems = "; ".join(
             f"WIJKBRUG_{'_'.join(str(part) for part in error['loc']).upper()}: {error['msg']}"
+            if error["loc"]
+            else str(error["msg"])
             for error in exc.errors()
         )
         raise click.ClickException(f"invalid configuration: {problems}") from exc

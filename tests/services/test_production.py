@@ -98,3 +98,15 @@ def test_every_command_refuses_to_start_with_every_problem_named(tmp_path: Path)
     for named in ("WIJKBRUG_SESSION_SECRET", "WIJKBRUG_SECURE_COOKIES", "WIJKBRUG_DATABASE_URL"):
         assert named in result.output
     assert not (tmp_path / "wijkbrug.db").exists()
+
+
+def test_a_kafka_security_mistake_is_named_at_start_in_any_environment(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["db", "upgrade", "--data-dir", str(tmp_path)],
+        env={"WIJKBRUG_KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "WIJKBRUG_KAFKA_SASL_PASSWORD": ""},
+    )
+    assert result.exit_code == 1
+    assert "invalid configuration" in result.output
+    assert "WIJKBRUG_KAFKA_SASL_MECHANISM" in result.output
+    assert not (tmp_path / "wijkbrug.db").exists()
