@@ -34,6 +34,7 @@ from services.escalations.errors import (
 )
 from services.escalations.lifecycle import Action
 from services.gateway.deps import get_runtime
+from services.http.nul_guard import has_nul
 from services.http.params import FormText, RecordId
 
 router = APIRouter(include_in_schema=False)
@@ -205,6 +206,10 @@ def _invalid_message(error: WijkbrugError) -> str:
 
 def _command(user: User, action: Action, form: Mapping[str, str]) -> Command:
     """The command of a submitted form; InvalidFormError (in Dutch) for what is missing or too long."""
+    # Every field, the decision's instruction fields (named by organisation) included: PostgreSQL cannot
+    # store the NUL character.
+    if any(has_nul(name) or has_nul(value) for name, value in form.items()):
+        raise InvalidFormError("Het formulier bevat een teken dat niet kan worden opgeslagen.")
     version = form.get("version", "")
     if not version.isdigit() or len(version) > 9:
         raise InvalidFormError("Het formulier mist de versie van de escalatie. Laad de pagina opnieuw.")

@@ -421,6 +421,19 @@ def test_a_decision_without_a_kind_or_text_is_422_and_keeps_the_input(world: Wor
     assert status_of(world, escalation_id) is Status.IN_PROGRESS
 
 
+def test_a_nul_character_in_any_field_of_an_action_form_is_422_not_500(world: World) -> None:
+    escalation_id = new_escalation(world)
+    log_in(world.client, "anna")
+    post(world.client, escalation_id, "toewijzen", assignee="anna")
+
+    fields = {"kind": "maatwerk", "text": "Maatwerk.", "opdracht-woonstad": "Niet \x00 ontruimen."}
+    response = post(world.client, escalation_id, "besluiten", **fields)
+
+    assert response.status_code == 422
+    assert "Het formulier bevat een teken dat niet kan worden opgeslagen." in response.text
+    assert status_of(world, escalation_id) is Status.IN_PROGRESS
+
+
 def test_a_form_without_a_version_is_422_not_500(world: World) -> None:
     escalation_id = new_escalation(world)
     log_in(world.client, "anna")
