@@ -29,6 +29,7 @@ from services.escalations.model import EscalationView, HistoryView, InstructionV
 from services.escalations.viewing import view_escalation
 from services.gateway.deps import get_runtime
 from services.http.params import RecordId
+from services.telemetry.tracing import span_context_from_traceparent
 
 router = APIRouter(include_in_schema=False)
 
@@ -188,8 +189,9 @@ def _instructions(
 
 def trace_reference(traceparent: str | None, url_template: str | None) -> dict[str, str] | None:
     """The trace id of the event that opened the escalation, and its URL in the tracing UI if configured."""
-    if not traceparent or traceparent.count("-") != 3:
+    context = span_context_from_traceparent(traceparent) if traceparent else None
+    if context is None:
         return None
-    trace_id = traceparent.split("-")[1]
+    trace_id = f"{context.trace_id:032x}"
     url = url_template.replace("{trace_id}", trace_id) if url_template else ""
     return {"id": trace_id, "url": url}

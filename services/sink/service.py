@@ -23,7 +23,7 @@ from services.broker.topics import Topology
 from services.db.errors import in_thread
 from services.escalations.store import EscalationStore
 from services.telemetry.metrics import instruments
-from services.telemetry.tracing import context_from_headers, tracer
+from services.telemetry.tracing import context_from_headers, traceparent_of, tracer
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ class EscalationSink:
                     attributes={"wijkbrug.dedup_key": message.dedup_key, "wijkbrug.rule": message.rule},
                 )
             )
-        traceparents = [_traceparent(span) for span in spans]
+        traceparents = [traceparent_of(span) for span in spans]
         try:
             result = await in_thread(self._store.apply, messages, traceparents)
         finally:
@@ -88,11 +88,3 @@ class EscalationSink:
         for rule, count in Counter(result.updated_rules).items():
             counters.escalations_updated.add(count, {"rule": rule})
         self.counters.unchanged += result.unchanged
-
-
-def _traceparent(span: trace.Span) -> str | None:
-    """The W3C traceparent of `span` (None when tracing is off)."""
-    context = span.get_span_context()
-    if not context.is_valid:
-        return None
-    return f"00-{context.trace_id:032x}-{context.span_id:016x}-{context.trace_flags:02x}"

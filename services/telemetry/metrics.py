@@ -22,7 +22,6 @@ has installed its provider. The names, as Prometheus shows them through the coll
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -34,9 +33,9 @@ from opentelemetry.sdk.metrics.export import (
     MetricReader,
     PeriodicExportingMetricReader,
 )
-from opentelemetry.sdk.resources import Resource
 
 from services.errors import InvalidInputError
+from services.telemetry.otel_env import exporter_names, sdk_disabled, service_resource
 
 METER_NAME = "wijkbrug"
 
@@ -66,21 +65,17 @@ class Instruments:
 
 def configure_metrics(service_name: str, extra_readers: Sequence[MetricReader] = ()) -> MeterProvider | None:
     """Install the process's meter provider from `OTEL_*`; None when `OTEL_SDK_DISABLED` is true."""
-    if os.environ.get("OTEL_SDK_DISABLED", "").lower() == "true":
+    if sdk_disabled():
         return None
     readers = [*readers_from_env(), *extra_readers]
-    resource = Resource.create({"service.name": os.environ.get("OTEL_SERVICE_NAME", service_name)})
-    provider = MeterProvider(resource=resource, metric_readers=readers)
+    provider = MeterProvider(resource=service_resource(service_name), metric_readers=readers)
     metrics.set_meter_provider(provider)
     return provider
 
 
 def readers_from_env() -> list[MetricReader]:
-    names = [n.strip() for n in os.environ.get("OTEL_METRICS_EXPORTER", "none").split(",") if n.strip()]
     readers: list[MetricReader] = []
-    for name in names:
-        if name == "none":
-            continue
+    for name in exporter_names("OTEL_METRICS_EXPORTER"):
         if name == "console":
             readers.append(PeriodicExportingMetricReader(ConsoleMetricExporter()))
         elif name == "otlp":

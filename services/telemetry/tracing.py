@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.propagate import extract, inject
-from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
 
 from services.broker.records import TRACEPARENT_HEADER
 from services.errors import InvalidInputError
+from services.telemetry.otel_env import exporter_names, sdk_disabled, service_resource
 
 TRACER_NAME = "wijkbrug"
 
@@ -31,10 +31,9 @@ def configure_tracing(
     service_name: str, extra_exporters: Sequence[SpanExporter] = ()
 ) -> TracerProvider | None:
     """Install the process's tracer provider from `OTEL_*`; None when `OTEL_SDK_DISABLED` is true."""
-    if os.environ.get("OTEL_SDK_DISABLED", "").lower() == "true":
+    if sdk_disabled():
         return None
-    resource = Resource.create({"service.name": os.environ.get("OTEL_SERVICE_NAME", service_name)})
-    provider = TracerProvider(resource=resource)
+    provider = TracerProvider(resource=service_resource(service_name))
     for exporter in [*_exporters_from_env(), *extra_exporters]:
         provider.add_span_processor(BatchSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
@@ -42,13 +41,8 @@ def configure_tracing(
 
 
 def _exporters_from_env() -> list[SpanExporter]:
-    names = [
-        name.strip() for name in os.environ.get("OTEL_TRACES_EXPORTER", "none").split(",") if name.strip()
-    ]
     exporters: list[SpanExporter] = []
-    for name in names:
-        if name == "none":
-            continue
+    for name in exporter_names("OTEL_TRACES_EXPORTER"):
         if name == "console":
             exporters.append(ConsoleSpanExporter())
         elif name == "otlp":
@@ -75,9 +69,14 @@ def tracer() -> trace.Tracer:
 
 def record_headers(ctx: otel_context.Context | None = None) -> list[tuple[str, bytes]]:
     """Kafka record headers that carry the trace context (W3C traceparent)."""
+    return [(key, value.encode("ascii")) for key, value in _carrier(ctx).items()]
+
+
+def _carrier(ctx: otel_context.Context | None = None) -> dict[str, str]:
+    """The propagation fields of `ctx` (default: the current context)."""
     carrier: dict[str, str] = {}
     inject(carrier, context=ctx)
-    return [(key, value.encode("ascii")) for key, value in carrier.items()]
+    return carrier
 
 
 def context_from_headers(headers: Sequence[tuple[str, bytes]] | None) -> otel_context.Context:
@@ -94,9 +93,12 @@ def context_from_headers(headers: Sequence[tuple[str, bytes]] | None) -> otel_co
 
 def current_traceparent() -> str | None:
     """The traceparent of the current span, or None."""
-    carrier: dict[str, str] = {}
-    inject(carrier)
-    return carrier.get(TRACEPARENT_HEADER)
+    return _carrier().get(TRACEPARENT_HEADER)
+
+
+def traceparent_of(span: trace.Span) -> str | None:
+    """The W3C traceparent of `span` (None for a span that is not recorded, as when tracing is off)."""
+    return _carrier(trace.set_span_in_context(span)).get(TRACEPARENT_HEADER)
 
 
 def span_context_from_traceparent(traceparent: str) -> trace.SpanContext | None:

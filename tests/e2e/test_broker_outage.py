@@ -58,13 +58,6 @@ def _broker(hub: Hub) -> psutil.Process:
     return brokers[0]
 
 
-def _processor(hub: Hub) -> psutil.Process:
-    children = psutil.Process(hub.process.pid).children(recursive=True)
-    workers = [child for child in children if "processor" in child.cmdline()]
-    assert len(workers) == 1, [child.cmdline() for child in children]
-    return workers[0]
-
-
 def _clash(subject: str) -> tuple[dict[str, object], dict[str, object]]:
     debt = cloudevent("wijkteam", "social.debt_assistance.started", subject, time="2026-08-01T09:00:00Z")
     eviction = cloudevent(
@@ -111,7 +104,7 @@ def test_a_frozen_broker_means_503_with_retry_after_then_acceptance(embedded: De
 def test_a_dead_broker_loses_nothing_that_was_accepted(embedded: Deployment) -> None:
     hub = embedded.hub
     # With the processor frozen, accepted events exist only in the broker (and the journal).
-    processor = _processor(hub)
+    processor = hub.service("processor")
     processor.suspend()
     before = [new_subject() for _ in range(5)]
     try:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-import psutil
 import pytest
 from sqlalchemy.engine import make_url
 
@@ -56,13 +55,6 @@ def outage(broker_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> I
                 )
 
 
-def processor(hub: Hub) -> psutil.Process:
-    (found,) = [
-        p for p in psutil.Process(hub.process.pid).children(recursive=True) if "processor" in p.cmdline()
-    ]
-    return found
-
-
 def clash(subject: str) -> tuple[dict[str, object], dict[str, object]]:
     debt = cloudevent("dbo-team", "social.debt_assistance.started", subject, time="2026-08-01T09:00:00Z")
     eviction = cloudevent("dbo-corp", "housing.eviction.summoned", subject, time="2026-08-15T09:00:00Z")
@@ -81,7 +73,7 @@ def test_the_escalation_service_waits_out_a_database_outage(outage: Outage) -> N
 
     subjects = [new_subject() for _ in range(CLASHES)]
     debts, evictions = zip(*(clash(subject) for subject in subjects), strict=True)
-    worker = processor(hub)
+    worker = hub.service("processor")
     worker.suspend()  # the escalations must reach the topic while the database is away
     try:
         assert hub.post_events(outage.social, list(debts)).status_code == 202

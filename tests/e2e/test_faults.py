@@ -131,13 +131,6 @@ def send(
                 stop.wait(0.2)
 
 
-def child(hub: Hub, name: str) -> psutil.Process:
-    """The hub's child process running `wijkbrug NAME`."""
-    found = [p for p in psutil.Process(hub.process.pid).children(recursive=True) if name in p.cmdline()]
-    assert len(found) == 1, [process.cmdline() for process in found]
-    return found[0]
-
-
 def bsn_like_numbers(text: str) -> list[str]:
     """Every free-standing nine-digit number in `text` that passes the 11-proef."""
     return [number for number in NINE_DIGITS.findall(text) if passes_11_proef(number)]
@@ -151,7 +144,7 @@ def _reached(stream: Stream, threshold: int, senders: list[threading.Thread]) ->
 
 def _restarted(hub: Hub, name: str, old_pid: int) -> psutil.Process | None:
     try:
-        process = child(hub, name)
+        process = hub.service(name)
     except (AssertionError, psutil.Error):
         return None
     return process if process.pid != old_pid else None
@@ -200,7 +193,7 @@ def faulted(
             for threshold, name in KILLS:
                 reached = partial(_reached, stream, threshold, senders)
                 eventually(reached, timeout=180, interval=0.05, what=f"{threshold} events accepted")
-                victim = child(hub, name)
+                victim = hub.service(name)
                 victim.kill()  # SIGKILL: no shutdown, no last commit
                 victim.wait(timeout=10)
                 replacement = eventually(

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 from click.testing import CliRunner
 
 from services.cli.main import cli as cli_group
@@ -110,6 +111,13 @@ class Hub:
         """The body of GET /healthz (whatever its status)."""
         body: dict[str, Any] = httpx.get(f"{self.base_url}/healthz", timeout=10).json()
         return body
+
+    def service(self, name: str) -> psutil.Process:
+        """The one child process of the hub that runs `wijkbrug NAME` (processor, sink, gateway, ...)."""
+        children = psutil.Process(self.process.pid).children(recursive=True)
+        found = [child for child in children if name in child.cmdline()]
+        assert len(found) == 1, [child.cmdline() for child in children]
+        return found[0]
 
     def log(self, name: str) -> str:
         path = self.data_dir / "logs" / f"{name}.log"
