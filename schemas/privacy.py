@@ -23,20 +23,56 @@ from stdnum.nl import bsn
 REDACTED = "[REDACTED]"
 
 _CANDIDATE_RE = re.compile(r"(?<![A-Za-z0-9_-])(?<![0-9]\.)[0-9]{9}(?![A-Za-z0-9_-])(?!\.[0-9])")
-_NINE_DIGITS_RE = re.compile(rb"(?<![0-9])[0-9]{9}(?![0-9])")
+_NINE_DIGITS_RE = re.compile(r"[0-9]{9}")
+_NINE_DIGITS_BYTES_RE = re.compile(rb"[0-9]{9}")
 
 
-def _cannot_hold_bsn(value: Any) -> bool:
-    """A cheap pre-check: no run of exactly nine digits anywhere in the value's JSON text, so no BSN.
+def _holds_bsn(value: Any) -> bool:
+    """Whether anything in `value` (keys included) could be a BSN: the exact test of the full walk, without
+    building paths, so that the common case (nothing) costs a few microseconds per event.
 
-    Every string, number and key of a JSON-able value appears in its JSON text with its digits intact, so
-    this only ever rules values out; values it cannot serialise (cycles, odd types) go to the full walk.
+    First a filter in C: a value whose JSON text has no run of nine digits holds no BSN (JSON never escapes
+    a digit, and every string, key and number in range appears with its digits intact; values orjson cannot
+    write, such as cycles or integers beyond 64 bits, skip the filter). The filter must not look at what
+    surrounds a run: an escaped control character before a number (``\\u0010``) adds digits in the text
+    that the string does not have.
     """
     try:
         text = orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS)
     except TypeError:  # orjson.JSONEncodeError: too deep, a cycle, an integer beyond 64 bits
+        text = None
+    if text is not None and _NINE_DIGITS_BYTES_RE.search(text) is None:
         return False
-    return _NINE_DIGITS_RE.search(text) is None
+    return _walk_holds_bsn(value)
+
+
+def _walk_holds_bsn(value: Any) -> bool:
+    """`_holds_bsn` by walking the value; a string gets the word-boundary test and the 11-proef only when
+    it has a run of nine digits at all."""
+    stack: list[Any] = [value]
+    seen: set[int] = set()
+    while stack:
+        current = stack.pop()
+        kind = type(current)  # exact types first: isinstance against the Mapping ABC is slow
+        if kind is str:
+            if _NINE_DIGITS_RE.search(current) is not None and text_has_bsn(current):
+                return True
+        elif kind is int or kind is float:
+            if _number_is_bsn(current):
+                return True
+        elif kind is dict or kind is list or kind is tuple or isinstance(current, Mapping | list | tuple):
+            if id(current) in seen:
+                continue
+            seen.add(id(current))
+            if isinstance(current, Mapping):
+                for key, child in current.items():
+                    stack.append(key)
+                    stack.append(child)
+            else:
+                stack.extend(current)
+        elif _scalar_has_bsn(current):
+            return True
+    return False
 
 
 def _passes_11_proef(digits: str) -> bool:
@@ -88,7 +124,7 @@ def find_bsn_fields(value: Any, path: str = "") -> list[str]:
     a dict key is reported under the key's own path with the key redacted, so no path contains the number.
     Each path is reported once, in document order.
     """
-    if _cannot_hold_bsn(value):
+    if not _holds_bsn(value):
         return []
     found: list[str] = []
     seen_paths: set[str] = set()

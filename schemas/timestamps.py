@@ -40,12 +40,9 @@ def format_rfc3339(value: datetime) -> str:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("cannot format a naive datetime as RFC 3339")
     utc = value.astimezone(UTC)
-    text = f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}"
-    if utc.microsecond % 1000 == 0 and utc.microsecond:
-        text += f".{utc.microsecond // 1000:03d}"
-    elif utc.microsecond:
-        text += f".{utc.microsecond:06d}"
-    return text + "Z"
+    micro = utc.microsecond
+    precision = "seconds" if not micro else "milliseconds" if micro % 1000 == 0 else "microseconds"
+    return utc.isoformat(timespec=precision).removesuffix("+00:00") + "Z"
 
 
 Rfc3339Time = Annotated[

@@ -19,7 +19,7 @@ from schemas.catalogue import CATALOGUE, EventType
 from schemas.data.base import EventData, GeoPoint
 from schemas.envelope import CloudEvent
 from schemas.errors import EventValidationError
-from schemas.identifiers import SUBJECT_RE, SubjectKind
+from schemas.identifiers import SUBJECT_KINDS, SUBJECT_RE
 from schemas.issues import Issue
 from schemas.privacy import find_bsn_fields, redact_text
 from schemas.timestamps import Rfc3339Time
@@ -65,7 +65,7 @@ class ValidatedEvent:
 
     def to_wire(self) -> dict[str, Any]:
         """The canonical JSON-able event; ``data`` is the typed payload, absent optional fields omitted."""
-        wire = self.envelope.to_wire()
+        wire = self.envelope.model_dump(mode="json", exclude_none=True, exclude={"data"})
         wire["data"] = self.data.model_dump(mode="json", exclude_none=True)
         return wire
 
@@ -167,7 +167,7 @@ def _check_subject_kind(raw: dict[str, Any], event_type: EventType, issues: list
     match = SUBJECT_RE.fullmatch(subject)
     if match is None:
         return  # invalid_subject comes from the envelope
-    kind = SubjectKind(match.group(1))
+    kind = SUBJECT_KINDS[match.group(1)]
     if kind not in event_type.subject_kinds:
         allowed = "|".join(f"{k.value}:" for k in sorted(event_type.subject_kinds))
         issues.append(

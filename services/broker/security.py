@@ -3,8 +3,8 @@
 Plaintext by default (the embedded broker, a laptop). Against a production cluster (Strimzi, MSK, ...) the
 clients use TLS, optionally with SASL SCRAM or a client certificate (mutual TLS), so that the cluster's ACLs
 can tell the gateway from the processor. Every Kafka client of every process reads the same variables:
-`client_kwargs()` for kafka-python and aiokafka (they share the argument names), `faust_credentials()` for
-faust.
+`client_kwargs()` for kafka-python and aiokafka (they share the argument names), `librdkafka_config()` for
+the publisher's confluent-kafka producer, `faust_credentials()` for faust.
 """
 
 from __future__ import annotations
@@ -80,6 +80,25 @@ class KafkaSecurity(BaseSettings):
                 "sasl_plain_password": self.sasl_password.get_secret_value(),
             }
         return kwargs
+
+    def librdkafka_config(self) -> dict[str, Any]:
+        """Configuration properties for a librdkafka (confluent-kafka) client."""
+        config: dict[str, Any] = {"security.protocol": self.security_protocol}
+        if self.encrypted:
+            # librdkafka has its own OpenSSL; "probe" finds the system's CA bundle when none is named.
+            config["ssl.ca.location"] = str(self.ssl_cafile) if self.ssl_cafile is not None else "probe"
+            config["ssl.endpoint.identification.algorithm"] = "https"
+            if self.ssl_certfile is not None and self.ssl_keyfile is not None:
+                config["ssl.certificate.location"] = str(self.ssl_certfile)
+                config["ssl.key.location"] = str(self.ssl_keyfile)
+        if self.security_protocol.startswith("SASL"):
+            assert self.sasl_password is not None  # noqa: S101 - guaranteed by _complete
+            config |= {
+                "sasl.mechanism": self.sasl_mechanism,
+                "sasl.username": self.sasl_username,
+                "sasl.password": self.sasl_password.get_secret_value(),
+            }
+        return config
 
     def faust_credentials(self) -> CredentialsT | None:
         """faust's `broker_credentials`, or None for plaintext."""

@@ -11,11 +11,26 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.db.models import JournalEntry
 from services.db.types import utcnow
-from services.db.upsert import insert_ignoring_conflicts
+from services.db.upsert import insert_many_ignoring_conflicts
 from services.journal.model import JournalRecord, JournalState, KnownEvent, ReplayItem
 
 #: Bound parameters per IN (...) clause; SQLite allows 32766, PostgreSQL 65535.
 _CHUNK = 900
+
+#: The columns a new journal row is written with (`seq` is generated), in the order of `_insert`'s tuples.
+_COLUMNS = (
+    "source",
+    "event_id",
+    "org_slug",
+    "type",
+    "content_hash",
+    "topic",
+    "key",
+    "record",
+    "traceparent",
+    "accepted_at",
+    "published_at",
+)
 
 
 class SqlJournalStore:
@@ -48,9 +63,25 @@ class SqlJournalStore:
     def _insert(self, records: Sequence[JournalRecord], *, published: bool) -> None:
         now = utcnow()
         published_at = now if published else None
-        rows = [journal_values(record, now, published_at) for record in records]
+        rows = [
+            (
+                record.source,
+                record.event_id,
+                record.org_slug,
+                record.type,
+                record.content_hash,
+                record.topic,
+                record.key,
+                record.record,
+                record.traceparent,
+                now,
+                published_at,
+            )
+            for record in records
+        ]
         with self._sessions.begin() as session:
-            insert_ignoring_conflicts(session, JournalEntry.__table__, rows, ("source", "event_id"))  # type: ignore[arg-type]
+            table = JournalEntry.__table__
+            insert_many_ignoring_conflicts(session, table, _COLUMNS, rows, ("source", "event_id"))  # type: ignore[arg-type]
 
     def mark_published(self, source: str, event_ids: Sequence[str]) -> None:
         now = utcnow()

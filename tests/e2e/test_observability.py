@@ -139,9 +139,11 @@ def test_the_metrics_count_exactly_what_happened(observed: Observed) -> None:
         eventually(partial(hub.escalations, observed.reader, subject=subject), what="the escalations")
 
     def counted() -> bool:
+        # Every counter asserted below, as exported after the last request (exports run every 500 ms).
         opened = otlp.latest("wijkbrug.escalations.opened", rule=RULE) or 0
         accepted = otlp.latest("wijkbrug.events.accepted", org="obs-corp") or 0
-        return opened >= 4 and accepted >= 4  # the first test's escalation and event are counted too
+        rejected = otlp.latest("wijkbrug.events.rejected", org="obs-corp") or 0
+        return opened >= 4 and accepted >= 4 and rejected >= 2  # the first test's are counted too
 
     eventually(counted, what="the counters to be exported")
     assert otlp.latest("wijkbrug.events.accepted", org="obs-corp") == 4

@@ -1,9 +1,11 @@
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from stdnum.nl import bsn
 
-from schemas.privacy import REDACTED, find_bsn_fields, redact, redact_text, text_has_bsn
+from schemas.privacy import REDACTED, _scalar_has_bsn, find_bsn_fields, redact, redact_text, text_has_bsn
 
 
 def with_check_digit(first_eight: str) -> str:
@@ -191,3 +193,42 @@ def test_cycles_terminate() -> None:
     cleaned = redact(cyclic)
     assert cleaned[0] == REDACTED
     assert cleaned[1] is cleaned
+
+
+@pytest.mark.parametrize("before", ["\x10", "\x01", "\t", "\n", '"', "\\"])
+def test_a_bsn_after_a_character_that_json_escapes_is_found(before: str) -> None:
+    # The JSON text of "\x10" + BSN is `"\u0010" + BSN`: the escape's digits run into the number there.
+    document = {"data": {"note": before + BSN}, before + OTHER: 1}
+    assert find_bsn_fields(document) == ["data.note", redact_text(before + OTHER)]
+
+
+_TEXT = st.text(alphabet=st.sampled_from([*"0123456789", "a", "-", ".", " ", ":", "\x00", "\x10", "\n", '"']))
+_SCALARS = st.one_of(
+    _TEXT,
+    st.sampled_from([BSN, OTHER, f"x{BSN}", f"\x10{BSN}", f"{BSN}.5", NOT_PROEF]),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.sampled_from([int(BSN), float(BSN), float(OTHER) + 0.5]),
+    st.floats(allow_nan=True),
+    st.booleans(),
+    st.none(),
+)
+_DOCUMENTS = st.recursive(
+    _SCALARS,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(_TEXT, children, max_size=4),
+    max_leaves=12,
+)
+
+
+def _walk_finds(value: Any) -> bool:
+    """Whether the plain walk, without any fast path, finds a BSN in a scalar or key."""
+    if isinstance(value, dict):
+        return any(_scalar_has_bsn(key) or _walk_finds(child) for key, child in value.items())
+    if isinstance(value, list):
+        return any(_walk_finds(child) for child in value)
+    return _scalar_has_bsn(value)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_DOCUMENTS)
+def test_the_fast_path_misses_nothing_the_walk_finds(document: Any) -> None:
+    assert bool(find_bsn_fields(document)) == _walk_finds(document)

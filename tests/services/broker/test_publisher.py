@@ -1,15 +1,19 @@
-"""KafkaPublisher: acknowledged records arrive intact; outages fail fast; a broker restart is survived."""
+"""KafkaPublisher: acknowledged records arrive intact, keys land where every other client of the hub puts
+them; outages fail fast; a broker restart is survived."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import random
 import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from aiokafka.partitioner import DefaultPartitioner as AiokafkaPartitioner
+from kafka.partitioner.default import murmur2
 
 from services.broker.admin import ensure_topics
 from services.broker.embedded import EmbeddedBroker
@@ -52,6 +56,29 @@ def test_published_records_arrive_with_key_value_and_headers(
     assert [(r.key, r.value, r.headers) for r in read] == [
         (record.key, record.value, tuple(record.headers)) for record in records
     ]
+
+
+def test_keys_land_in_the_partition_that_faust_and_kafka_python_choose(
+    broker_bootstrap: str, publisher: KafkaPublisher
+) -> None:
+    # The processor (faust on aiokafka) and the journal replay (kafka-python) produce with the same keys
+    # into the same topics: all of them must agree, or one key's events would be split over partitions.
+    topic = create_topic(broker_bootstrap, unique_topic("publisher-keys"), partitions=12)
+    rng = random.Random(20261123)
+    keys = [b"", b"a", b"hh:abcdefgh", "loc:caf\u00e9".encode(), b"BU0363AD05"]
+    keys += [rng.randbytes(rng.randrange(1, 80)) for _ in range(400)]
+    records = [
+        OutboundRecord(topic=topic, key=key, value=str(index).encode()) for index, key in enumerate(keys)
+    ]
+
+    asyncio.run(publisher.publish(records))
+
+    placed = {r.value: r.partition for r in read_all(broker_bootstrap, topic)}
+    partitions = list(range(12))
+    for index, key in enumerate(keys):
+        java = (murmur2(key) & 0x7FFFFFFF) % len(partitions)  # Java's and kafka-python's placement
+        assert AiokafkaPartitioner()(key, partitions, partitions) == java
+        assert placed[str(index).encode()] == java, key
 
 
 def test_records_for_several_topics_in_one_call(broker_bootstrap: str, publisher: KafkaPublisher) -> None:

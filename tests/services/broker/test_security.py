@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import ssl
+from pathlib import Path
 
 import pytest
+from confluent_kafka import Producer
 from faust.auth import SASLCredentials, SSLCredentials
 from pydantic import ValidationError
 
 from services.broker.security import KafkaSecurity
+from services.process.children import free_port
 
 
 @pytest.fixture(autouse=True)
@@ -22,6 +25,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_plaintext_by_default_for_the_embedded_broker() -> None:
     security = KafkaSecurity()
     assert security.client_kwargs() == {"security_protocol": "PLAINTEXT"}
+    assert security.librdkafka_config() == {"security.protocol": "PLAINTEXT"}
     assert security.faust_credentials() is None
     assert not security.encrypted
 
@@ -46,6 +50,34 @@ def test_sasl_over_tls_gives_every_client_the_same_credentials(monkeypatch: pyte
     assert isinstance(credentials, SASLCredentials)
     assert credentials.protocol.value == "SASL_SSL" and credentials.username == "wijkbrug-gateway"
     assert "s3cr3t" not in repr(security)
+    config = security.librdkafka_config()
+    assert config == {
+        "security.protocol": "SASL_SSL",
+        "ssl.ca.location": "probe",
+        "ssl.endpoint.identification.algorithm": "https",
+        "sasl.mechanism": "SCRAM-SHA-512",
+        "sasl.username": "wijkbrug-gateway",
+        "sasl.password": "s3cr3t-from-the-kafkauser",
+    }
+    # librdkafka itself accepts the properties (it refuses unknown ones and unsupported mechanisms).
+    Producer({"bootstrap.servers": f"127.0.0.1:{free_port()}", **config}).flush(0)
+
+
+def test_mutual_tls_names_the_client_certificate_for_librdkafka(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("WIJKBRUG_KAFKA_SECURITY_PROTOCOL", "SSL")
+    monkeypatch.setenv("WIJKBRUG_KAFKA_SSL_CAFILE", str(tmp_path / "ca.pem"))
+    monkeypatch.setenv("WIJKBRUG_KAFKA_SSL_CERTFILE", str(tmp_path / "client.pem"))
+    monkeypatch.setenv("WIJKBRUG_KAFKA_SSL_KEYFILE", str(tmp_path / "client.key"))
+    config = KafkaSecurity().librdkafka_config()
+    assert config == {
+        "security.protocol": "SSL",
+        "ssl.ca.location": str(tmp_path / "ca.pem"),
+        "ssl.endpoint.identification.algorithm": "https",
+        "ssl.certificate.location": str(tmp_path / "client.pem"),
+        "ssl.key.location": str(tmp_path / "client.key"),
+    }
 
 
 def test_tls_without_sasl_is_faust_ssl_credentials(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, UniqueConstraint, delete, select
+from sqlalchemy import (
+    Column,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    cast,
+    delete,
+    select,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.db.engine import create_db_engine, create_session_factory
-from services.db.upsert import insert_if_absent, insert_ignoring_conflicts
+from services.db.types import UTCDateTime
+from services.db.upsert import insert_if_absent, insert_ignoring_conflicts, insert_many_ignoring_conflicts
 from tests.support.databases import DatabaseFactory
 
 pytestmark = pytest.mark.db
@@ -23,6 +36,16 @@ probe = Table(
     Column("source", String(50), nullable=False),
     Column("event_id", String(50), nullable=False),
     Column("payload", String(50), nullable=False),
+    UniqueConstraint("source", "event_id"),
+)
+timed = Table(
+    "upsert_probe_timed",
+    _metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", String(50), nullable=False),
+    Column("event_id", String(50), nullable=False),
+    Column("payload", String(50), nullable=False),
+    Column("at", UTCDateTime, nullable=True),
     UniqueConstraint("source", "event_id"),
 )
 KEY = ("source", "event_id")
@@ -42,6 +65,7 @@ def engine(databases: DatabaseFactory) -> Iterator[Engine]:
 def sessions(engine: Engine) -> sessionmaker[Session]:
     with engine.begin() as connection:
         connection.execute(delete(probe))
+        connection.execute(delete(timed))
     return create_session_factory(engine)
 
 
@@ -116,3 +140,52 @@ def test_an_unsupported_dialect_is_refused() -> None:
             insert_if_absent(session, probe, _row("a", "1", "x"), KEY)
     finally:
         engine.dispose()
+
+
+def test_bulk_rows_go_in_as_tuples_with_their_types_converted_and_collisions_skipped(
+    sessions: sessionmaker[Session],
+) -> None:
+    columns = ("source", "event_id", "payload", "at")
+    summer = datetime(2026, 7, 1, 14, 30, 5, 123456, tzinfo=timezone(timedelta(hours=2)))
+    with sessions.begin() as session:
+        insert_many_ignoring_conflicts(
+            session, timed, columns, [("a", "1", "first", summer), ("a", "2", "50% O'Brien", None)], KEY
+        )
+    with sessions.begin() as session:
+        insert_many_ignoring_conflicts(
+            session,
+            timed,
+            columns,
+            [("a", "1", "second", None), ("b", "1", "other source", summer), ("a", "3", "new", summer)],
+            KEY,
+        )
+        insert_many_ignoring_conflicts(session, timed, columns, [], KEY)
+
+    with sessions() as session:
+        rows = session.execute(select(timed.c.source, timed.c.event_id, timed.c.payload, timed.c.at))
+        stored = {(source, event_id): (payload, at) for source, event_id, payload, at in rows}
+    in_utc = datetime(2026, 7, 1, 12, 30, 5, 123456, tzinfo=UTC)
+    assert stored == {
+        ("a", "1"): ("first", in_utc),
+        ("a", "2"): ("50% O'Brien", None),
+        ("b", "1"): ("other source", in_utc),
+        ("a", "3"): ("new", in_utc),
+    }
+    assert all(at is None or at.tzinfo is UTC for _, at in stored.values())
+
+
+def test_bulk_rows_store_dates_exactly_as_the_orm_path_does(sessions: sessionmaker[Session]) -> None:
+    # SQLite keeps dates as text and compares them as text: both paths must write the same text.
+    at = datetime(2026, 7, 1, 14, 30, 5, 123456, tzinfo=timezone(timedelta(hours=2)))
+    with sessions.begin() as session:
+        insert_ignoring_conflicts(
+            session, timed, [{"source": "orm", "event_id": "1", "payload": "p", "at": at}], KEY
+        )
+        insert_many_ignoring_conflicts(
+            session, timed, ("source", "event_id", "payload", "at"), [("bulk", "1", "p", at)], KEY
+        )
+    with sessions() as session:
+        texts = {
+            source: text for source, text in session.execute(select(timed.c.source, cast(timed.c.at, String)))
+        }
+    assert texts["bulk"] == texts["orm"]

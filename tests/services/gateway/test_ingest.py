@@ -244,6 +244,25 @@ def test_each_record_has_its_own_producer_span_linked_to_the_partner_trace(
         ]
 
 
+def test_a_connector_batch_has_one_producer_span_that_every_record_carries(
+    rig: Rig, spans: InMemorySpanExporter
+) -> None:
+    events = [evicted(traceparent=PARTNER_TRACEPARENT), evicted(), evicted()]
+
+    rig.accept_replayable(events)
+
+    (span,) = spans.get_finished_spans()
+    assert span.name == "publish 3 events"
+    assert span.attributes is not None and span.attributes["messaging.batch.message_count"] == 3
+    assert [format(link.context.trace_id, "032x") for link in span.links] == [PARTNER_TRACEPARENT[3:35]]
+    context = span.context
+    assert context is not None
+    carried = [header(record.headers, "traceparent") or "" for record in rig.publisher.records]
+    assert [traceparent.split("-")[1:3] for traceparent in carried] == [
+        [f"{context.trace_id:032x}", f"{context.span_id:016x}"]
+    ] * 3
+
+
 # ---------------------------------------------------------------------------------------------------
 # all or nothing
 
