@@ -167,13 +167,16 @@ def start_hub(
     )
     hub = Hub(base_url=f"http://127.0.0.1:{port}", data_dir=data_dir, env=env, process=process)
     try:
-        eventually(
-            lambda: _health(hub),
-            until=lambda status: status == 200 or process.poll() is not None,
-            timeout=timeout,
-            interval=0.25,
-            what="the hub becoming healthy",
-        )
+        try:
+            eventually(
+                lambda: _health(hub),
+                until=lambda status: status == 200 or process.poll() is not None,
+                timeout=timeout,
+                interval=0.25,
+                what="the hub becoming healthy",
+            )
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n{_diagnosis(hub)}") from None
         if process.poll() is not None:
             raise AssertionError(
                 f"wijkbrug up exited with {process.returncode}: {(data_dir / 'up.log').read_text()}"
@@ -201,3 +204,16 @@ def _health(hub: Hub) -> int:
         return httpx.get(f"{hub.base_url}/healthz", timeout=2.0).status_code
     except httpx.HTTPError:
         return 0
+
+
+def _diagnosis(hub: Hub, lines: int = 30) -> str:
+    """What a hub that did not become healthy says of itself: its /healthz body, its logs' last lines."""
+    try:
+        parts = [f"/healthz: {json.dumps(hub.health())}"]
+    except (httpx.HTTPError, ValueError) as exc:
+        parts = [f"/healthz could not be read: {exc!r}"]
+    for path in sorted([hub.data_dir / "up.log", *(hub.data_dir / "logs").glob("*.log")]):
+        if path.exists():
+            tail = path.read_text(errors="replace").splitlines()[-lines:]
+            parts.append(f"---- {path.name} (last {len(tail)} lines) ----\n" + "\n".join(tail))
+    return "\n".join(parts)
