@@ -67,6 +67,15 @@ def routed(otlp: OtlpReceiver, event_id: str) -> bool:
     return any(s.name == "route event" and s.trace_id in traces for s in spans)
 
 
+TRACE_SPANS = {
+    "POST /api/v1/events",
+    "publish nl.wijkbrug.housing.eviction.summoned",
+    "route event",
+    "evaluate rules",
+    "persist escalation",
+}
+
+
 def test_one_trace_spans_request_produce_process_and_persist(observed: Observed) -> None:
     hub, otlp = observed.hub, observed.otlp
     subject = new_subject()
@@ -85,7 +94,8 @@ def test_one_trace_spans_request_produce_process_and_persist(observed: Observed)
         if not publish:
             return []
         trace = [s for s in spans if s.trace_id == publish[0].trace_id]
-        return trace if any(s.name == "persist escalation" for s in trace) else []
+        # Three processes export their spans each in their own batches: wait for every one of them.
+        return trace if {s.name for s in trace} >= TRACE_SPANS else []
 
     trace = eventually(eviction_trace, what="the eviction's trace to reach the collector")
     by_name = {span.name: span for span in trace}
