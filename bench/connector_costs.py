@@ -4,10 +4,11 @@ Generates the same VERA export as `bench/connectors.py` (20,000 rows by default)
 reading and mapping (the connector's poll), the BSN guard, contract validation, admission (validation
 plus the buurt), the canonical event and its content hash, the journal write (the bulk path the sink
 uses, and SQLAlchemy's per-row parameters for comparison), and producing with `acks=all` into the
-embedded broker. The sum of the stages the sink runs is what one process can do per row; this machine's
-speed varies, so compare figures of one run with each other.
+embedded broker, with the garbage collector tuned as `wijkbrug connector run` tunes it (`--default-gc`:
+CPython's defaults). The sum of the stages the sink runs is what one process can do per row; this
+machine's speed varies, so compare figures of one run with each other.
 
-    .venv/bin/python bench/connector_costs.py [--rows 20000]
+    .venv/bin/python bench/connector_costs.py [--rows 20000] [--default-gc]
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ def timed(label: str, rows: int, work: Callable[[], T]) -> tuple[T, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=20_000, help="data rows in the export (20,000)")
+    parser.add_argument("--default-gc", action="store_true", help="keep CPython's collector settings")
     args = parser.parse_args()
     os.environ.setdefault(KEY_ENV, "bench-key-" + "k" * 32)
 
@@ -68,6 +70,7 @@ def main() -> None:
     from services.ingest.admission import admit
     from services.journal.model import JournalRecord
     from services.journal.sql import SqlJournalStore, journal_values
+    from services.process.gc_tuning import tune_for_batches
 
     rows = args.rows
     with tempfile.TemporaryDirectory(prefix="wijkbrug-bench-costs-") as tmp:
@@ -78,6 +81,8 @@ def main() -> None:
             config(root / "exports", rows), ConnectorContext("bench", Pseudonymiser.from_env(KEY_ENV))
         )
         connector.setup()
+        if not args.default_gc:
+            tune_for_batches()
         deployment = open_deployment(Settings(data_dir=root / "data", kafka_bootstrap="127.0.0.1:1"))
         registry = BuurtRegistry(SqlBuurtStore(deployment.sessions).load_all())
         org = Organisation(slug="woco", domain=Domain.HOUSING, name="Woco")

@@ -2,12 +2,12 @@
 
 Generates the export (semicolon-separated, Dutch dates and amounts, 16-digit BAG ids pseudonymised to
 `hh:`), starts an embedded broker, opens a SQLite deployment with a housing organisation, and runs the
-file connector once (`ConnectorRunner.run(once=True)`, the path of `wijkbrug connector run FILE --once`):
-mapping, admission (contract validation, buurt), the ingest journal, produce with acks=all, checkpoints.
-Prints rows/s end to end, and the time spent in the connector's polls (reading and mapping) and in the
-sink (admission, journal, broker).
+file connector once as `wijkbrug connector run FILE --once` does (`ConnectorRunner.run(once=True)`, the
+garbage collector tuned): mapping, admission (contract validation, buurt), the ingest journal, produce
+with acks=all, checkpoints. Prints rows/s end to end, and the time spent in the connector's polls
+(reading and mapping) and in the sink (admission, journal, broker).
 
-    .venv/bin/python bench/connectors.py [--rows 1000000] [--batch-rows 5000] [--bad 3]
+    .venv/bin/python bench/connectors.py [--rows 1000000] [--batch-rows 5000] [--bad 3] [--default-gc]
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from services.broker.topics import Topology
 from services.config import Settings
 from services.deployment import open_deployment
 from services.directory.sql import SqlDirectoryStore
+from services.process.gc_tuning import tune_for_batches
 
 HEADER = "signalering_id;vbo_id;soort;detail;datum;bedrag;maanden;zittingsdatum;ontruimingsdatum;buurtcode\n"
 KINDS = (("SCH", "BET"), ("SCH", "BET"), ("OVE", "GEL"), ("SCH", "DEU"), ("OTR", "AAN"), ("OTR", "ONT"))
@@ -157,6 +158,11 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000, help="data rows in the export (1,000,000)")
     parser.add_argument("--batch-rows", type=int, default=5000, help="rows per poll and delivery (5000)")
     parser.add_argument("--bad", type=int, default=3, help="rows with an impossible date (3)")
+    parser.add_argument(
+        "--default-gc",
+        action="store_true",
+        help="keep CPython's collector settings (`connector run` tunes them: services.process.gc_tuning)",
+    )
     args = parser.parse_args()
     os.environ.setdefault(KEY_ENV, "bench-key-" + "k" * 32)
     with tempfile.TemporaryDirectory(prefix="wijkbrug-bench-connectors-") as tmp:
@@ -181,6 +187,8 @@ def main() -> None:
             )
             sink = TimedSink(hub_sink(file_config, "bench", settings, deployment))
             runner = ConnectorRunner(connector, sink, SqlConnectorStateStore(deployment.sessions))
+            if not args.default_gc:
+                tune_for_batches()
             started = time.perf_counter()
             state = asyncio.run(runner.run(asyncio.Event(), once=True))
             elapsed = time.perf_counter() - started

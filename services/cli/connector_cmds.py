@@ -23,6 +23,7 @@ from connectors.state_sql import SqlConnectorStateStore
 from services.cli.common import deployment_option, domain_errors, emit_json, load_settings
 from services.deployment import open_deployment
 from services.logs import configure_logging
+from services.process.gc_tuning import tune_for_batches
 from services.telemetry.metrics import configure_metrics, observe
 
 P = ParamSpec("P")
@@ -70,6 +71,7 @@ def run(file: Path, once: bool, data_dir: Path | None) -> None:
                 for state in State
             ],
         )
+        tune_for_batches()
         final = asyncio.run(_run_until_signal(runner, once))
         status = SqlConnectorStateStore(deployment.sessions).get(config.name)
     finally:
