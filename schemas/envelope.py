@@ -79,8 +79,13 @@ class CloudEvent(BaseModel):
         """The slug of the publishing organisation, taken from ``source``."""
         return self.source.removeprefix(SOURCE_PREFIX)
 
+    def wire_attributes(self) -> dict[str, Any]:
+        """The canonical JSON-able attributes without ``data``: ``time`` in RFC 3339 ``Z`` form, absent
+        attributes omitted."""
+        return self.model_dump(mode="json", exclude_none=True, exclude={"data"})
+
     def to_wire(self) -> dict[str, Any]:
-        """The canonical JSON-able form: ``time`` in RFC 3339 ``Z`` form, absent attributes omitted."""
-        wire = self.model_dump(mode="json", exclude_none=True, exclude={"data"})
+        """The canonical JSON-able form: `wire_attributes` and ``data`` as it came."""
+        wire = self.wire_attributes()
         wire["data"] = self.model_dump(mode="json", include={"data"})["data"]
         return wire

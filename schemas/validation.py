@@ -65,7 +65,7 @@ class ValidatedEvent:
 
     def to_wire(self) -> dict[str, Any]:
         """The canonical JSON-able event; ``data`` is the typed payload, absent optional fields omitted."""
-        wire = self.envelope.model_dump(mode="json", exclude_none=True, exclude={"data"})
+        wire = self.envelope.wire_attributes()
         wire["data"] = self.data.model_dump(mode="json", exclude_none=True)
         return wire
 

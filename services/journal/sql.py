@@ -17,7 +17,7 @@ from services.journal.model import JournalRecord, JournalState, KnownEvent, Repl
 #: Bound parameters per IN (...) clause; SQLite allows 32766, PostgreSQL 65535.
 _CHUNK = 900
 
-#: The columns a new journal row is written with (`seq` is generated), in the order of `_insert`'s tuples.
+#: The columns a new journal row is written with (`seq` is generated), in the order of `journal_row`.
 _COLUMNS = (
     "source",
     "event_id",
@@ -63,22 +63,7 @@ class SqlJournalStore:
     def _insert(self, records: Sequence[JournalRecord], *, published: bool) -> None:
         now = utcnow()
         published_at = now if published else None
-        rows = [
-            (
-                record.source,
-                record.event_id,
-                record.org_slug,
-                record.type,
-                record.content_hash,
-                record.topic,
-                record.key,
-                record.record,
-                record.traceparent,
-                now,
-                published_at,
-            )
-            for record in records
-        ]
+        rows = [journal_row(record, now, published_at) for record in records]
         with self._sessions.begin() as session:
             table = JournalEntry.__table__
             insert_many_ignoring_conflicts(session, table, _COLUMNS, rows, ("source", "event_id"))  # type: ignore[arg-type]
@@ -143,21 +128,28 @@ class SqlJournalStore:
             after = rows[-1][0]
 
 
+def journal_row(
+    record: JournalRecord, accepted_at: datetime, published_at: datetime | None
+) -> tuple[Any, ...]:
+    """The journal row of `record` as a tuple in `_COLUMNS` order (for bulk inserts)."""
+    # Field by field: dataclasses.astuple deep-copies every value and costs more than the insert.
+    return (
+        record.source,
+        record.event_id,
+        record.org_slug,
+        record.type,
+        record.content_hash,
+        record.topic,
+        record.key,
+        record.record,
+        record.traceparent,
+        accepted_at,
+        published_at,
+    )
+
+
 def journal_values(
     record: JournalRecord, accepted_at: datetime, published_at: datetime | None
 ) -> dict[str, Any]:
-    """The journal row of `record` (also written by the decision outbox in its own transaction)."""
-    # Field by field: dataclasses.asdict deep-copies every value and costs more than the insert.
-    return {
-        "source": record.source,
-        "event_id": record.event_id,
-        "org_slug": record.org_slug,
-        "type": record.type,
-        "content_hash": record.content_hash,
-        "topic": record.topic,
-        "key": record.key,
-        "record": record.record,
-        "traceparent": record.traceparent,
-        "accepted_at": accepted_at,
-        "published_at": published_at,
-    }
+    """The journal row of `record` by column (also written by the decision outbox in its own transaction)."""
+    return dict(zip(_COLUMNS, journal_row(record, accepted_at, published_at), strict=True))

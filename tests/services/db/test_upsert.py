@@ -29,25 +29,24 @@ from tests.support.databases import DatabaseFactory
 pytestmark = pytest.mark.db
 
 _metadata = MetaData()
-probe = Table(
-    "upsert_probe",
-    _metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("source", String(50), nullable=False),
-    Column("event_id", String(50), nullable=False),
-    Column("payload", String(50), nullable=False),
-    UniqueConstraint("source", "event_id"),
-)
-timed = Table(
-    "upsert_probe_timed",
-    _metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("source", String(50), nullable=False),
-    Column("event_id", String(50), nullable=False),
-    Column("payload", String(50), nullable=False),
-    Column("at", UTCDateTime, nullable=True),
-    UniqueConstraint("source", "event_id"),
-)
+
+
+def _probe_table(name: str, *extra: Column[Any]) -> Table:
+    """A table keyed like the journal: unique (source, event_id), with a payload and `extra` columns."""
+    return Table(
+        name,
+        _metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("source", String(50), nullable=False),
+        Column("event_id", String(50), nullable=False),
+        Column("payload", String(50), nullable=False),
+        *extra,
+        UniqueConstraint("source", "event_id"),
+    )
+
+
+probe = _probe_table("upsert_probe")
+timed = _probe_table("upsert_probe_timed", Column("at", UTCDateTime, nullable=True))
 KEY = ("source", "event_id")
 
 
