@@ -9,7 +9,7 @@ from pydantic_core import PydanticCustomError
 
 from schemas.fields import Buurtcode, EventTypeName, Source, Subject
 from schemas.identifiers import SOURCE_PREFIX, TRACEPARENT_RE
-from schemas.timestamps import Rfc3339Time
+from schemas.timestamps import Rfc3339Time, format_rfc3339
 
 ID_MAX_LENGTH = 256
 TRACESTATE_MAX_LENGTH = 512
@@ -81,8 +81,16 @@ class CloudEvent(BaseModel):
 
     def wire_attributes(self) -> dict[str, Any]:
         """The canonical JSON-able attributes without ``data``: ``time`` in RFC 3339 ``Z`` form, absent
-        attributes omitted."""
-        return self.model_dump(mode="json", exclude_none=True, exclude={"data"})
+        attributes omitted, in field order.
+
+        What ``model_dump(mode="json", exclude_none=True, exclude={"data"})`` returns (every attribute but
+        ``time`` is a string), built directly: a connector calls this for every row it reads, and the
+        serializer's general path costs several times more.
+        """
+        wire = {name: value for name, value in self.__dict__.items() if value is not None}
+        del wire["data"]
+        wire["time"] = format_rfc3339(self.time)
+        return wire
 
     def to_wire(self) -> dict[str, Any]:
         """The canonical JSON-able form: `wire_attributes` and ``data`` as it came."""

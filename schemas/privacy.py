@@ -24,24 +24,29 @@ REDACTED = "[REDACTED]"
 
 _CANDIDATE_RE = re.compile(r"(?<![A-Za-z0-9_-])(?<![0-9]\.)[0-9]{9}(?![A-Za-z0-9_-])(?!\.[0-9])")
 _NINE_DIGITS_RE = re.compile(r"[0-9]{9}")
-_NINE_DIGITS_BYTES_RE = re.compile(rb"[0-9]{9}")
+# Nine digits that end a word in JSON text: not followed by a word character nor by a decimal part. No
+# condition on what precedes (see `_holds_bsn`); `.0` is let through, it ends an integral float.
+_WORD_END_DIGITS_BYTES_RE = re.compile(rb"[0-9]{9}(?![A-Za-z0-9_-]|\.[1-9])")
 
 
 def _holds_bsn(value: Any) -> bool:
     """Whether anything in `value` (keys included) could be a BSN: the exact test of the full walk, without
     building paths, so that the common case (nothing) costs a few microseconds per event.
 
-    First a filter in C: a value whose JSON text has no run of nine digits holds no BSN (JSON never escapes
-    a digit, and every string, key and number in range appears with its digits intact; values orjson cannot
-    write, such as cycles or integers beyond 64 bits, skip the filter). The filter must not look at what
-    surrounds a run: an escaped control character before a number (``\\u0010``) adds digits in the text
-    that the string does not have.
+    First a filter in C: a value whose JSON text has no run of nine digits that ends a word holds no BSN.
+    JSON never escapes a digit, so every string, key and number in range appears with its digits intact,
+    and what follows a candidate in a string is in the text either as it is or as an escape's backslash
+    (an integral float is written with ``.0``); values orjson cannot write, such as cycles or integers
+    beyond 64 bits, skip the filter. The filter must not look at what precedes a run: an escaped control
+    character before a number (``\\u0010``) adds digits in the text that the string does not have. Looking
+    at what follows is what lets pseudonyms through cheaply: a run of nine digits inside 32 hex characters
+    is common, one at their end is not.
     """
     try:
         text = orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS)
     except TypeError:  # orjson.JSONEncodeError: too deep, a cycle, an integer beyond 64 bits
         text = None
-    if text is not None and _NINE_DIGITS_BYTES_RE.search(text) is None:
+    if text is not None and _WORD_END_DIGITS_BYTES_RE.search(text) is None:
         return False
     return _walk_holds_bsn(value)
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BeforeValidator, PlainSerializer
 from pydantic_core import PydanticCustomError
+
+FORMAT_CACHE_SIZE = 4096
 
 _RFC3339_RE = re.compile(
     r"^(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})[Tt](?P<clock>[0-9]{2}:[0-9]{2}:[0-9]{2})"
@@ -39,6 +42,13 @@ def format_rfc3339(value: datetime) -> str:
     """Format an aware datetime as RFC 3339 in UTC with ``Z``; sub-second precision is kept when present."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("cannot format a naive datetime as RFC 3339")
+    return _format_aware(value)
+
+
+@lru_cache(maxsize=FORMAT_CACHE_SIZE)
+def _format_aware(value: datetime) -> str:
+    """The formatting itself, cached: event times repeat (an export's rows share a few hundred dates),
+    and aware datetimes that are equal are the same instant, so they share one UTC text."""
     utc = value.astimezone(UTC)
     micro = utc.microsecond
     precision = "seconds" if not micro else "milliseconds" if micro % 1000 == 0 else "microseconds"

@@ -83,3 +83,24 @@ def test_accepts_trace_context() -> None:
         )
     )
     assert envelope.to_wire()["tracestate"] == "congo=t61rcWkgMzE"
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"buurt": ...},
+        {"time": "2025-03-01T13:00:00.123+01:00"},
+        {
+            "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "tracestate": "congo=t61rcWkgMzE",
+            "datacontenttype": "application/json",
+            "dataschema": "https://example.org/schema.json",
+        },
+    ],
+)
+def test_wire_attributes_are_the_serializers_dump(changes: dict[str, Any]) -> None:
+    envelope = CloudEvent.model_validate(event(**changes))
+    expected = envelope.model_dump(mode="json", exclude_none=True, exclude={"data"})
+    assert envelope.wire_attributes() == expected
+    assert list(envelope.wire_attributes()) == list(expected)

@@ -202,10 +202,19 @@ def test_a_bsn_after_a_character_that_json_escapes_is_found(before: str) -> None
     assert find_bsn_fields(document) == ["data.note", redact_text(before + OTHER)]
 
 
-_TEXT = st.text(alphabet=st.sampled_from([*"0123456789", "a", "-", ".", " ", ":", "\x00", "\x10", "\n", '"']))
+_TEXT = st.text(
+    alphabet=st.sampled_from(
+        [*"0123456789", "a", "F", "_", "-", ".", " ", ":", "\x00", "\x10", "\n", '"', "\\", "é", "/"]
+    )
+)
 _SCALARS = st.one_of(
     _TEXT,
-    st.sampled_from([BSN, OTHER, f"x{BSN}", f"\x10{BSN}", f"{BSN}.5", NOT_PROEF]),
+    st.sampled_from(
+        [
+            *(BSN, OTHER, f"x{BSN}", f"\x10{BSN}", f"{BSN}.5", f"{BSN}.0", f"{BSN}.", f"{BSN}é", NOT_PROEF),
+            *(f"{BSN}a", f"{BSN}_", f"{BSN}-", f"{BSN}\n", f'{BSN}"', f"{BSN}\\", f"hh:ab{BSN}", f"{BSN}.x"),
+        ]
+    ),
     st.integers(min_value=-(2**70), max_value=2**70),
     st.sampled_from([int(BSN), float(BSN), float(OTHER) + 0.5]),
     st.floats(allow_nan=True),

@@ -62,3 +62,11 @@ def test_format(value: datetime, text: str) -> None:
 def test_format_rejects_naive() -> None:
     with pytest.raises(ValueError, match="naive"):
         format_rfc3339(datetime(2025, 3, 1))
+
+
+def test_format_of_one_instant_in_any_offset_is_one_text() -> None:
+    amsterdam = datetime(2025, 7, 1, 14, 0, tzinfo=timezone(timedelta(hours=2)))
+    utc = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)
+    assert [format_rfc3339(amsterdam), format_rfc3339(utc), format_rfc3339(amsterdam)] == [
+        "2025-07-01T12:00:00Z"
+    ] * 3
