@@ -27,6 +27,7 @@ from services.gateway.ingest import IngestService
 from services.gateway.topics import InboundTopics
 from services.geo.registry import BuurtRegistry
 from services.geo.store import SqlBuurtStore
+from services.ingest.pool import CheckPool
 from services.journal.sql import SqlJournalStore
 
 
@@ -55,17 +56,24 @@ def hub_sink(config: ConnectorConfig, file: str, settings: Settings, deployment:
     publisher = KafkaPublisher(
         bootstrap, timeout_s=settings.produce_timeout_s, client_id=f"connector-{config.name}"
     )
+    registry = BuurtRegistry(SqlBuurtStore(deployment.sessions).load_all())
+    processes = settings.connector_check_processes
     ingest = IngestService(
         journal=SqlJournalStore(deployment.sessions),
         publisher=publisher,
-        registry=BuurtRegistry(SqlBuurtStore(deployment.sessions).load_all()),
+        registry=registry,
         topology=topology,
         inbound_topics=InboundTopics(bootstrap, topology, timeout_s=settings.produce_timeout_s),
+        pool=CheckPool(registry, processes=processes, min_batch=settings.connector_check_min_batch)
+        if processes
+        else None,
     )
     return HubSink(org=org, ingest=ingest, publisher=publisher, topology=topology)
 
 
-def sink_for(config: ConnectorConfig, file: str, settings: Settings, deployment: Deployment) -> EventSink:
+def sink_for(
+    config: ConnectorConfig, file: str, settings: Settings, deployment: Deployment
+) -> EventSink[Any]:
     """The sink that the connector's file asks for."""
     if isinstance(config.sink, GatewaySink):
         target = config.sink.gateway

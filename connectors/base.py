@@ -1,13 +1,19 @@
 """The base of a source connector: an explicit lifecycle that the runner drives.
 
     setup()              once, before the first poll (open clients, check credentials)
-    poll(checkpoint)     repeatedly: read from where the last saved checkpoint says, map records to events
+    poll(checkpoint)     repeatedly: read the records after `checkpoint`, map them to events
+    committed(checkpoint) after each save of a checkpoint (and once after setup, with the saved one)
     stop()               once, when the runner stops (release what setup opened)
     cleanup()            once, after a permanent failure, before stop() (remove half-done work)
 
-The methods are synchronous and run in a worker thread; raise `TransientError` for what a retry may cure
-and `PermanentError` for what it will not. Event ids must derive from the source record, so that a re-read
-yields the same ids (the hub is idempotent on (source, id)).
+The methods are synchronous and run in a worker thread, one at a time; raise `TransientError` for what a
+retry may cure and `PermanentError` for what it will not. Event ids must derive from the source record, so
+that a re-read yields the same ids (the hub is idempotent on (source, id)).
+
+`poll` must not change the source: the runner polls ahead of what it has delivered (the checkpoint it
+passes may not be saved yet), and after a failure it polls again from the saved checkpoint. What may
+change the source (acknowledging, moving a finished file away) belongs in `committed`, as in Kafka
+Connect's `SourceTask.commit`.
 """
 
 from __future__ import annotations
@@ -59,6 +65,9 @@ class SourceConnector(ABC, Generic[C]):
     @abstractmethod
     def poll(self, checkpoint: Checkpoint | None) -> Batch:
         """Read the next records after `checkpoint` and map them."""
+
+    def committed(self, checkpoint: Checkpoint | None) -> None:
+        """`checkpoint` is saved: every record up to it is delivered or dead-lettered."""
 
     def stop(self) -> None:
         """Release what setup opened."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 Checkpoint = Mapping[str, Any]
 """A connector's position in its source, as JSON (what Kafka Connect calls the source offset)."""
@@ -31,6 +31,17 @@ class Reject:
 
 
 Outcome = Emit | Reject
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Checked(Generic[T]):
+    """A batch of events after a sink's checks: what passed, in the sink's own form for its `deliver`,
+    and the events that failed, as rejects."""
+
+    passed: Sequence[T] = ()
+    rejects: Sequence[Reject] = ()
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,10 @@
 """Where a connector's events go: into the hub (its ingest path), or to a hub's gateway over HTTP.
 
-Both sinks check every event first and hand back the ones that cannot go in as rejects, so one bad
-record never holds up the rest; the runner dead-letters those with the connector's position.
+A sink takes a batch in two steps. `check` runs the checks that need nothing but the events (contract,
+admission, canonical form) and may do so in another process; `deliver` then writes what passed. The
+runner checks the next batch while it delivers the previous one, and delivers strictly in order. Both
+sinks hand back the events that cannot go in as rejects, so one bad record never holds up the rest; the
+runner dead-letters those with the connector's position.
 """
 
 from __future__ import annotations
@@ -11,11 +14,11 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from connectors.errors import DeliveryError, HubUnavailableError, PermanentError, TransientError
 from connectors.gateway_client import GatewayClient
-from connectors.model import Emit, Reject
+from connectors.model import Checked, Emit, Reject
 from schemas.deadletter import DeadLetterIssue, DeadLetterRecord, dead_letter
 from schemas.errors import EventValidationError
 from schemas.validation import validate_event
@@ -26,14 +29,23 @@ from services.broker.topics import Topology
 from services.db.errors import DatabaseUnavailableError
 from services.directory.model import Organisation
 from services.gateway.ingest import EventIdConflictError, IngestService
-from services.ingest.admission import Admission
+from services.ingest.check import CheckedEvent
+from services.ingest.pool import CheckPoolBrokenError
+
+T = TypeVar("T")
 
 
-class EventSink(Protocol):
+class EventSink(Protocol[T]):
     """Takes a connector's events and dead letters."""
 
-    async def deliver(self, emits: Sequence[Emit]) -> list[Reject]:
-        """Deliver what can go in (acknowledged when this returns); return the rest as rejects.
+    async def check(self, emits: Sequence[Emit]) -> Checked[T]:
+        """Check `emits` without writing anything; what fails comes back as rejects. May be called for
+        the next batch while `deliver` of the previous one runs."""
+        ...
+
+    async def deliver(self, checked: Checked[T]) -> list[Reject]:
+        """Deliver what passed `check` (acknowledged when this returns); return what the destination
+        refused as rejects. Called once per batch, in the order of the batches.
 
         Raises TransientError when the hub is unavailable (nothing of the batch may be assumed delivered,
         delivering it again is safe) and PermanentError when it will never take them (bad credentials).
@@ -47,6 +59,12 @@ class EventSink(Protocol):
     def close(self) -> None:
         """Release connections."""
         ...
+
+
+async def send(sink: EventSink[Any], emits: Sequence[Emit]) -> list[Reject]:
+    """Check and deliver `emits` in one go; every reject, of the checks and of the delivery."""
+    checked = await sink.check(emits)
+    return [*checked.rejects, *await sink.deliver(checked)]
 
 
 def letter(connector: str, reject: Reject) -> DeadLetterRecord:
@@ -72,21 +90,30 @@ class HubSink:
         self._publisher = publisher
         self._topology = topology
 
-    async def deliver(self, emits: Sequence[Emit]) -> list[Reject]:
-        admissions = self._ingest.admit(self._org, [emit.event for emit in emits])
+    async def check(self, emits: Sequence[Emit]) -> Checked[tuple[Emit, CheckedEvent]]:
+        try:
+            events = [emit.event if type(emit.event) is dict else dict(emit.event) for emit in emits]
+            verdicts = await self._ingest.check_batch(self._org, events)
+        except CheckPoolBrokenError as exc:
+            raise TransientError(str(exc)) from exc
+        passed: list[tuple[Emit, CheckedEvent]] = []
         rejects: list[Reject] = []
-        admitted: list[tuple[Emit, Admission]] = []
-        for emit, admission in zip(emits, admissions, strict=True):
-            if admission.admitted:
-                admitted.append((emit, admission))
+        for emit, verdict in zip(emits, verdicts, strict=True):
+            if verdict.event is not None:
+                passed.append((emit, verdict.event))
             else:
-                issue = admission.issues[0]
+                issue = verdict.issues[0]
                 rejects.append(
                     Reject(issue.code, issue.message, dict(emit.event), emit.position, field=issue.field)
                 )
+        return Checked(passed, rejects)
+
+    async def deliver(self, checked: Checked[tuple[Emit, CheckedEvent]]) -> list[Reject]:
+        rejects: list[Reject] = []
+        admitted = list(checked.passed)
         while admitted:
             try:
-                await self._ingest.accept_replayable(self._org, [admission for _, admission in admitted])
+                await self._ingest.accept_replayable(self._org, [event for _, event in admitted])
                 break
             except EventIdConflictError as exc:
                 clashing = {int(detail["index"]) for detail in exc.details or ()}
@@ -119,6 +146,7 @@ class HubSink:
 
     def close(self) -> None:
         self._publisher.close()
+        self._ingest.close()
 
 
 class GatewaySink:
@@ -130,7 +158,7 @@ class GatewaySink:
         self._client = client
         self._deadletter_file = deadletter_file
 
-    async def deliver(self, emits: Sequence[Emit]) -> list[Reject]:
+    async def check(self, emits: Sequence[Emit]) -> Checked[Emit]:
         rejects: list[Reject] = []
         valid: list[Emit] = []
         now = datetime.now(UTC)
@@ -144,21 +172,27 @@ class GatewaySink:
                 )
                 continue
             valid.append(emit)
-        if valid:
-            try:
-                await asyncio.to_thread(self._client.publish, [emit.event for emit in valid])
-            except HubUnavailableError as exc:
-                raise TransientError(str(exc)) from exc
-            except DeliveryError as exc:
-                if exc.status in (401, 403):
-                    raise PermanentError(
-                        f"the hub refused the connector's credential ({exc.status})"
-                    ) from exc
-                rejects.extend(_refused(valid, exc))
-                accepted = [e for e in valid if not any(r.position == e.position for r in rejects)]
-                if accepted and len(accepted) < len(valid):
-                    return [*rejects, *await self.deliver(accepted)]
-        return rejects
+        return Checked(valid, rejects)
+
+    async def deliver(self, checked: Checked[Emit]) -> list[Reject]:
+        return await self._publish(list(checked.passed))
+
+    async def _publish(self, valid: list[Emit]) -> list[Reject]:
+        if not valid:
+            return []
+        try:
+            await asyncio.to_thread(self._client.publish, [emit.event for emit in valid])
+        except HubUnavailableError as exc:
+            raise TransientError(str(exc)) from exc
+        except DeliveryError as exc:
+            if exc.status in (401, 403):
+                raise PermanentError(f"the hub refused the connector's credential ({exc.status})") from exc
+            rejects = _refused(valid, exc)
+            accepted = [e for e in valid if not any(r.position == e.position for r in rejects)]
+            if accepted and len(accepted) < len(valid):
+                return [*rejects, *await self._publish(accepted)]
+            return rejects
+        return []
 
     async def dead_letter(self, connector: str, rejects: Sequence[Reject]) -> None:
         if not rejects:

@@ -56,6 +56,15 @@ class Settings(BaseSettings):
         description="Connector files: `wijkbrug up` runs them; the gateway serves their ZGW callbacks.",
     )
     processors: int = Field(default=1, ge=1, le=64, description="Processor workers that `wijkbrug up` runs.")
+    connector_check_processes: int = Field(
+        default=1,
+        ge=0,
+        le=64,
+        description="Worker processes per connector that check large batches (0: in the connector's own).",
+    )
+    connector_check_min_batch: int = Field(
+        default=1000, ge=1, description="Batches of at least this many events go to the check processes."
+    )
     state_store: Literal["memory", "rocksdb"] = Field(
         default="memory", description="Where the processor keeps rule state (rocksdb in production)."
     )

@@ -60,8 +60,6 @@ class FileConnector(SourceConnector[FileConfig]):
         except OSError as exc:
             raise TransientError(f"cannot list {self.config.directory}: {exc.strerror or exc}") from exc
         done = set(progress.done)
-        if self.config.on_done == "move":
-            self._move_finished([c for c in ready if c.sha256 in done])
         pending = [c for c in ready if c.sha256 not in done]
         had_current = progress.current is not None
         target = self._target(progress, pending)
@@ -94,6 +92,18 @@ class FileConnector(SourceConnector[FileConfig]):
         else:
             progress.current = InProgress(current.sha256, current.name, opened.reader.position)
         return Batch(outcomes, progress.dump(), more=True)
+
+    def committed(self, checkpoint: Checkpoint | None) -> None:
+        """With `on_done: move`, move the files that the saved checkpoint counts as done."""
+        if self.config.on_done != "move" or checkpoint is None:
+            return
+        done = set(Progress.load(checkpoint).done)
+        try:
+            ready = self._watch.ready()
+        except OSError as exc:
+            log.warning("connector %s: cannot list %s: %s", self.config.name, self.config.directory, exc)
+            return
+        self._move_finished([c for c in ready if c.sha256 in done])
 
     def _target(self, progress: Progress, pending: list[Candidate]) -> Candidate | None:
         """The file to read now: the one in progress, else the oldest pending one (set as in progress)."""

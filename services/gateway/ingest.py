@@ -28,7 +28,8 @@ from services.directory.model import Organisation
 from services.errors import ConflictError, InvalidInputError, PermissionDeniedError
 from services.gateway.topics import InboundTopics
 from services.geo.registry import BuurtRegistry
-from services.ingest.admission import Admission, admit
+from services.ingest.check import CheckedEvent, Verdict, check_events
+from services.ingest.pool import CheckPool
 from services.journal.model import JournalRecord, JournalState
 from services.journal.store import JournalStore
 from services.telemetry.tracing import record_headers, span_context_from_traceparent, tracer
@@ -57,7 +58,7 @@ class _Prepared:
     index: int
     event_id: str
     record: JournalRecord
-    admission: Admission
+    traceparent: str | None
 
 
 class IngestService:
@@ -72,6 +73,7 @@ class IngestService:
         topology: Topology,
         inbound_topics: InboundTopics,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        pool: CheckPool | None = None,
     ) -> None:
         self._journal = journal
         self._publisher = publisher
@@ -79,21 +81,36 @@ class IngestService:
         self._topology = topology
         self._inbound_topics = inbound_topics
         self._clock = clock
+        self._pool = pool
 
     async def accept(self, org: Organisation, events: Sequence[Any]) -> list[str]:
         """Accept all of `events` or none; returns their ids in request order."""
-        admissions = self.admit(org, events)
-        _refuse(admissions, events)
-        return await self.accept_admitted(org, admissions)
+        verdicts = self.check(org, events)
+        _refuse(verdicts, events)
+        return await self.accept_checked(org, [verdict.event for verdict in verdicts if verdict.event])
 
-    def admit(self, org: Organisation, events: Sequence[Any]) -> list[Admission]:
+    def check(self, org: Organisation, events: Sequence[Any]) -> list[Verdict]:
         """The verdict on each of `events` as published by `org` (nothing is accepted yet)."""
-        now = self._clock()
-        return [admit(raw, org, self._registry, now=now) for raw in events]
+        return check_events(
+            events, org, registry=self._registry, topic=self._topology.inbound(org.slug), now=self._clock()
+        )
 
-    async def accept_admitted(self, org: Organisation, admissions: Sequence[Admission]) -> list[str]:
-        """Accept events that `admit` admitted, all or none; returns their ids in order."""
-        prepared, new, pending = await self._sort(org, admissions)
+    async def check_batch(self, org: Organisation, events: Sequence[Any]) -> list[Verdict]:
+        """`check`, worked out in the check pool's worker process when there is one and the batch is
+        large (a connector's poll), so that the caller's process can go on with other batches."""
+        if self._pool is None or not self._pool.takes(len(events)):
+            return self.check(org, events)
+        topic = self._topology.inbound(org.slug)
+        return await self._pool.check(events, org, topic=topic, now=self._clock())
+
+    def close(self) -> None:
+        """Stop the check pool's workers, if any."""
+        if self._pool is not None:
+            self._pool.close()
+
+    async def accept_checked(self, org: Organisation, events: Sequence[CheckedEvent]) -> list[str]:
+        """Accept events that `check` admitted, all or none; returns their ids in order."""
+        prepared, new, pending = await self._sort(org, events)
         unpublished = [*new, *pending]
         if unpublished:
             await self._inbound_topics.ensure(org.slug)
@@ -103,16 +120,16 @@ class IngestService:
             await in_thread(self._journal.mark_published, org.source, [item.event_id for item in unpublished])
         return [item.event_id for item in prepared]
 
-    async def accept_replayable(self, org: Organisation, admissions: Sequence[Admission]) -> list[str]:
-        """`accept_admitted` for a caller that keeps its own position in the source and moves it only after
+    async def accept_replayable(self, org: Organisation, events: Sequence[CheckedEvent]) -> list[str]:
+        """`accept_checked` for a caller that keeps its own position in the source and moves it only after
         this returns (a connector's checkpoint): produce first, then journal the new events as published,
         one write instead of two, and one producer span for the batch instead of one per event.
 
         A crash between the two leaves the events unknown to the journal; the caller reads them again
         from its position and they are produced again, which every stage downstream ignores by
-        (source, id): the same outcome as a crash of `accept_admitted` between produce and marking.
+        (source, id): the same outcome as a crash of `accept_checked` between produce and marking.
         """
-        prepared, new, pending = await self._sort(org, admissions)
+        prepared, new, pending = await self._sort(org, events)
         unpublished = [*new, *pending]
         if unpublished:
             await self._inbound_topics.ensure(org.slug)
@@ -124,11 +141,14 @@ class IngestService:
         return [item.event_id for item in prepared]
 
     async def _sort(
-        self, org: Organisation, admissions: Sequence[Admission]
+        self, org: Organisation, events: Sequence[CheckedEvent]
     ) -> tuple[list[_Prepared], list[_Prepared], list[_Prepared]]:
         """All prepared events, the new ones and those journalled but never acknowledged; a conflict with
         an event accepted before raises EventIdConflictError."""
-        prepared = self._prepare(org, admissions)
+        prepared = [
+            _Prepared(index, event.record.event_id, event.record, event.traceparent)
+            for index, event in enumerate(events)
+        ]
         unique = _collapse_duplicates(prepared)
         ids = [item.event_id for item in unique]
         known = await in_thread(self._journal.known, org.source, ids)
@@ -158,20 +178,6 @@ class IngestService:
             )
         return prepared, new, pending
 
-    def _prepare(self, org: Organisation, admissions: Sequence[Admission]) -> list[_Prepared]:
-        topic = self._topology.inbound(org.slug)
-        source = org.source
-        prepared: list[_Prepared] = []
-        for index, admission in enumerate(admissions):
-            wire = admission.wire()
-            record = JournalRecord.of(
-                wire, source=source, org_slug=org.slug, topic=topic, key=str(wire["subject"])
-            )
-            prepared.append(
-                _Prepared(index=index, event_id=record.event_id, admission=admission, record=record)
-            )
-        return prepared
-
     async def _publish(self, items: Sequence[_Prepared], *, one_span: bool = False) -> None:
         """Produce `items` with a producer span per event (a partner's request: each event linked to the
         partner's own trace), or with one span for the whole batch (a connector's thousands of rows a
@@ -198,7 +204,7 @@ def _event_span(item: _Prepared) -> trace.Span:
     return tracer().start_span(
         f"publish {item.record.type}",
         kind=SpanKind.PRODUCER,
-        links=_partner_link(item.admission),
+        links=_partner_link(item.traceparent),
         attributes={
             "messaging.system": "kafka",
             "messaging.destination.name": item.record.topic,
@@ -214,7 +220,7 @@ _MAX_LINKS = 128
 
 
 def _batch_span(items: Sequence[_Prepared]) -> trace.Span:
-    links = [link for item in items for link in _partner_link(item.admission)][:_MAX_LINKS]
+    links = [link for item in items for link in _partner_link(item.traceparent)][:_MAX_LINKS]
     return tracer().start_span(
         f"publish {len(items)} events",
         kind=SpanKind.PRODUCER,
@@ -241,26 +247,26 @@ def _record(item: _Prepared, headers: Sequence[tuple[str, bytes]]) -> OutboundRe
     )
 
 
-def _refuse(admissions: Sequence[Admission], events: Sequence[Any]) -> None:
+def _refuse(verdicts: Sequence[Verdict], events: Sequence[Any]) -> None:
     forbidden = [
-        _event_errors(index, _raw_id(events[index]), admission.forbidden)
-        for index, admission in enumerate(admissions)
-        if admission.forbidden
+        _event_errors(index, _raw_id(events[index]), verdict.forbidden)
+        for index, verdict in enumerate(verdicts)
+        if verdict.forbidden
     ]
     if forbidden:
         raise EventsForbiddenError(
-            f"{len(forbidden)} of {len(admissions)} event(s) may not be published with this credential; "
+            f"{len(forbidden)} of {len(verdicts)} event(s) may not be published with this credential; "
             "nothing was accepted",
             details=forbidden,
         )
     invalid = [
-        _event_errors(index, _raw_id(events[index]), admission.invalid)
-        for index, admission in enumerate(admissions)
-        if admission.invalid
+        _event_errors(index, _raw_id(events[index]), verdict.invalid)
+        for index, verdict in enumerate(verdicts)
+        if verdict.invalid
     ]
     if invalid:
         raise EventsInvalidError(
-            f"{len(invalid)} of {len(admissions)} event(s) are invalid; nothing was accepted",
+            f"{len(invalid)} of {len(verdicts)} event(s) are invalid; nothing was accepted",
             details=invalid,
         )
 
@@ -290,12 +296,11 @@ def _collapse_duplicates(prepared: Sequence[_Prepared]) -> list[_Prepared]:
     return list(first.values())
 
 
-def _partner_link(admission: Admission) -> list[Link]:
+def _partner_link(traceparent: str | None) -> list[Link]:
     """Link to the partner's own trace when the event carries the CloudEvents tracing extension."""
-    event = admission.event
-    if event is None or not event.envelope.traceparent:
+    if not traceparent:
         return []
-    context = span_context_from_traceparent(event.envelope.traceparent)
+    context = span_context_from_traceparent(traceparent)
     return [Link(context)] if context is not None else []
 
 

@@ -24,7 +24,7 @@ from connectors.errors import TransientError
 from connectors.kinds.zgw import Handshake, Ignored, Unauthorized, ZgwConfig, ZgwReceiver
 from connectors.model import Counts, Emit, Reject, State
 from connectors.registry import load_directory
-from connectors.sinks import HubSink
+from connectors.sinks import HubSink, send
 from connectors.state_sql import SqlConnectorStateStore
 from services.broker.errors import BrokerUnavailableError
 from services.config import Settings
@@ -124,7 +124,7 @@ async def _deliver(
     event_id = str(outcome.event["id"])
     journal = SqlJournalStore(runtime.sessions)
     seen = (await in_thread(journal.known, org.source, [event_id])).get(event_id)
-    refused = await sink.deliver([outcome])
+    refused = await send(sink, [outcome])
     await sink.dead_letter(receiver.name, refused)
     for reject in refused:
         log.info("zgw %s: dead-lettered %s (%s)", receiver.name, reject.position, reject.reason)

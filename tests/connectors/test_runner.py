@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from connectors.base import ConnectorContext, SourceConnector
 from connectors.config import ConnectorConfig
 from connectors.errors import PermanentError, TransientError
-from connectors.model import Batch, Checkpoint, Emit, Reject, State
+from connectors.model import Batch, Checked, Checkpoint, Emit, Reject, State
 from connectors.runner import ConnectorRunner
 from tests.support.connector_fakes import MemorySink, MemoryStateStore
 
@@ -27,6 +28,8 @@ class ListConnector(SourceConnector[ConnectorConfig]):
         self.records = records
         self.failures = failures or []
         self.polls: list[Checkpoint | None] = []
+        self.committed_at: list[Checkpoint | None] = []
+        self.on_committed: Callable[[Checkpoint | None], None] | None = None
         self.lifecycle: list[str] = []
 
     def setup(self) -> None:
@@ -46,6 +49,11 @@ class ListConnector(SourceConnector[ConnectorConfig]):
         ]
         end = start + len(chunk)
         return Batch(outcomes, {"next": end}, more=end < len(self.records))
+
+    def committed(self, checkpoint: Checkpoint | None) -> None:
+        self.committed_at.append(checkpoint)
+        if self.on_committed is not None:
+            self.on_committed(checkpoint)
 
     def stop(self) -> None:
         self.lifecycle.append("stop")
@@ -88,8 +96,8 @@ def test_a_hub_that_is_down_for_a_while_delays_but_loses_nothing() -> None:
     assert sink.ids == ["ev-r0", "ev-r1", "ev-r3", "ev-r4"]
     status = store.get("list")
     assert status is not None and status.retried == 3 and status.emitted == 4
-    # The failed batch was read again from the same checkpoint, not skipped.
-    assert connector.polls[:4] == [None, None, None, None]
+    # The failed batch was read again from the same checkpoint each time, not skipped.
+    assert connector.polls.count(None) == 4
     assert State.RETRYING in store.history and store.history[-1] is State.STOPPED
 
 
@@ -155,3 +163,82 @@ def test_stop_ends_a_running_connector() -> None:
         return await asyncio.wait_for(task, timeout=5)
 
     assert asyncio.run(scenario()) is State.STOPPED
+
+
+class GatedSink(MemorySink):
+    """Holds the delivery of the first batch until the connector has polled the next one."""
+
+    def __init__(self, connector: ListConnector) -> None:
+        super().__init__()
+        self.connector = connector
+        self.deliveries: list[list[str]] = []
+
+    async def deliver(self, checked: Checked[Emit]) -> list[Reject]:
+        if not self.deliveries:
+            while len(self.connector.polls) < 2:
+                await asyncio.sleep(0)  # gives the runner's read-ahead its turn; no wall-clock wait
+        self.deliveries.append([str(emit.event["id"]) for emit in checked.passed])
+        return await super().deliver(checked)
+
+
+def test_the_next_batch_is_read_while_one_is_delivered_and_deliveries_stay_in_order() -> None:
+    connector, store = ListConnector(RECORDS * 3), MemoryStateStore()
+    sink = GatedSink(connector)
+    runner = ConnectorRunner(connector, sink, store)
+    assert asyncio.run(asyncio.wait_for(runner.run(asyncio.Event(), once=True), timeout=10)) is State.STOPPED
+    assert sink.ids == [f"ev-{r}" for r in RECORDS * 3 if r != "bad"]
+    assert connector.polls[:2] == [None, {"next": 2}]
+    # The connector hears of each saved checkpoint, in order, never of one that was only read ahead.
+    assert connector.committed_at == [None, *({"next": n} for n in (2, 4, 6, 8, 10, 12, 14, 15))]
+
+
+class FailingOnceSink(MemorySink):
+    """Fails the delivery of the batch holding `failing` once."""
+
+    def __init__(self, failing: str) -> None:
+        super().__init__()
+        self.failing: str | None = failing
+
+    async def deliver(self, checked: Checked[Emit]) -> list[Reject]:
+        if self.failing in {emit.event["id"] for emit in checked.passed}:
+            self.failing = None
+            raise TransientError("the hub is unavailable (test)")
+        return await super().deliver(checked)
+
+
+def test_a_failed_delivery_reads_again_from_the_saved_checkpoint_losing_nothing() -> None:
+    connector, sink, store = ListConnector(RECORDS), FailingOnceSink("ev-r3"), MemoryStateStore()
+    assert _run(ConnectorRunner(connector, sink, store)) is State.STOPPED
+    assert sink.ids == ["ev-r0", "ev-r1", "ev-r3", "ev-r4"]
+    assert connector.polls.count({"next": 2}) == 2  # the batch after the saved checkpoint, read again
+    status = store.get("list")
+    assert status is not None and (status.emitted, status.retried, status.checkpoint) == (4, 1, {"next": 5})
+
+
+def test_a_pause_between_batches_stops_before_the_next_delivery() -> None:
+    connector, sink, store = ListConnector(RECORDS), MemorySink(), MemoryStateStore()
+
+    def pause_after_the_first_batch(checkpoint: Checkpoint | None) -> None:
+        store.set_paused("list", checkpoint == {"next": 2})
+
+    connector.on_committed = pause_after_the_first_batch
+    assert _run(ConnectorRunner(connector, sink, store)) is State.STOPPED
+    assert sink.ids == ["ev-r0", "ev-r1"]
+    status = store.get("list")
+    assert status is not None and status.paused and status.checkpoint == {"next": 2}
+    assert State.PAUSED in store.history
+
+
+def test_a_reset_between_batches_starts_the_source_again() -> None:
+    connector, sink, store = ListConnector(RECORDS), MemorySink(), MemoryStateStore()
+    resets: list[Checkpoint] = []
+
+    def reset_once(checkpoint: Checkpoint | None) -> None:
+        if checkpoint == {"next": 2} and not resets:
+            resets.append(checkpoint)
+            store.reset("list")
+
+    connector.on_committed = reset_once
+    assert _run(ConnectorRunner(connector, sink, store)) is State.STOPPED
+    assert sink.ids == ["ev-r0", "ev-r1", "ev-r0", "ev-r1", "ev-r3", "ev-r4"]
+    assert connector.polls.count(None) == 2

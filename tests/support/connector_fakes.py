@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from connectors.errors import TransientError, UnknownConnectorError
-from connectors.model import Checkpoint, ConnectorStatus, Counts, Emit, Reject, State
+from connectors.model import Checked, Checkpoint, ConnectorStatus, Counts, Emit, Reject, State
 
 
 @dataclass
@@ -16,14 +16,20 @@ class MemorySink:
     """Collects what a connector delivers; can fail the next `fail_next` deliveries transiently."""
 
     delivered: list[Emit] = field(default_factory=list)
+    checked: list[Emit] = field(default_factory=list)
     dead_letters: list[tuple[str, Reject]] = field(default_factory=list)
     fail_next: int = 0
     refuse_ids: set[str] = field(default_factory=set)
 
-    async def deliver(self, emits: Sequence[Emit]) -> list[Reject]:
+    async def check(self, emits: Sequence[Emit]) -> Checked[Emit]:
+        self.checked.extend(emits)
+        return Checked(list(emits), [])
+
+    async def deliver(self, checked: Checked[Emit]) -> list[Reject]:
         if self.fail_next:
             self.fail_next -= 1
             raise TransientError("the hub is unavailable (test)")
+        emits = list(checked.passed)
         refused = [e for e in emits if e.event.get("id") in self.refuse_ids]
         self.delivered.extend(e for e in emits if e not in refused)
         return [Reject("refused", "refused by the test hub", dict(e.event), e.position) for e in refused]

@@ -113,7 +113,8 @@ class PollRun:
 
 
 def poll_all(connector: FileConnector, checkpoint: Checkpoint | None = None, limit: int = 10_000) -> PollRun:
-    """Poll as the runner does (each checkpoint fed back) until the connector has nothing more."""
+    """Poll as the runner does (each checkpoint fed back, and `committed` as if it was saved) until the
+    connector has nothing more."""
     run = PollRun(checkpoint=checkpoint)
     for _ in range(limit):
         batch: Batch = connector.poll(run.checkpoint)
@@ -122,6 +123,7 @@ def poll_all(connector: FileConnector, checkpoint: Checkpoint | None = None, lim
         run.rejects += [o for o in batch.outcomes if isinstance(o, Reject)]
         if batch.checkpoint is not None:
             run.checkpoint = batch.checkpoint
+        connector.committed(run.checkpoint)
         if not batch.more:
             return run
     raise AssertionError(f"the connector still had more after {limit} polls")

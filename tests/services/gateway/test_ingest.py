@@ -92,8 +92,10 @@ class Rig:
         return asyncio.run(self.service.accept(org, events))
 
     def accept_replayable(self, events: Sequence[Any], org: Organisation = WOONSTAD) -> list[str]:
-        admissions = self.service.admit(org, events)
-        return asyncio.run(self.service.accept_replayable(org, admissions))
+        verdicts = self.service.check(org, events)
+        checked = [verdict.event for verdict in verdicts if verdict.event is not None]
+        assert len(checked) == len(events), [verdict.issues for verdict in verdicts]
+        return asyncio.run(self.service.accept_replayable(org, checked))
 
     def journalled(self) -> list[ReplayItem]:
         return [item for batch in self.journal.replay() for item in batch]
