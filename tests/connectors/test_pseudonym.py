@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 import pytest
 
 from connectors.errors import ConfigError
@@ -49,3 +52,10 @@ def test_a_short_key_and_a_missing_variable_are_refused(monkeypatch: pytest.Monk
     monkeypatch.setenv("WB_TEST_PSEUDONYM_KEY", "tiny")
     with pytest.raises(ConfigError, match="shorter than 16 bytes"):
         Pseudonymiser.from_env("WB_TEST_PSEUDONYM_KEY")
+
+
+def test_a_pseudonym_is_the_keyed_hmac_sha256_of_kind_and_normalised_value() -> None:
+    # Pinned: a pseudonym may never change between versions, or one household becomes two.
+    key = b"k" * 32
+    expected = hmac.new(key, b"hh\x001012ab 1-h", hashlib.sha256).hexdigest()[:32]
+    assert Pseudonymiser(key).pseudonym("hh", " 1012AB  1-H ") == f"hh:{expected}"
