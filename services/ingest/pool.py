@@ -9,18 +9,21 @@ Workers are started on first use with `spawn` (the caller already runs threads: 
 the database pool's, which a fork would copy in an unknown state); each gets the buurt registry once and
 tunes its garbage collector as a connector does (`services.process.gc_tuning`).
 A worker that dies (killed, out of memory) fails the batches it had as `CheckPoolBrokenError`; the
-next batch starts a new pool.
+next batch starts a new pool. A worker whose parent dies ends too.
 """
 
 from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 import pickle
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
+from multiprocessing.connection import wait
 from typing import Any
 
 from services.directory.model import Organisation
@@ -47,6 +50,16 @@ def _start_worker(buurten: list[Buurt]) -> None:
     global _worker_registry  # the state of a worker process, set once when it starts
     _worker_registry = BuurtRegistry(buurten)
     tune_for_batches()
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True).start()
+
+
+def _exit_with(parent_sentinel: int) -> None:
+    """End this worker when its parent is gone, however it went (a SIGKILL runs no shutdown): the
+    executor's queue would otherwise keep it waiting for work forever."""
+    wait([parent_sentinel])
+    os._exit(0)
 
 
 PackedVerdict = tuple[str, str, str, str, str, str | None] | Verdict

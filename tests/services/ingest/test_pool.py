@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 
 from services.geo.registry import BuurtRegistry
@@ -84,3 +88,37 @@ def test_a_dead_worker_fails_its_batch_and_the_next_batch_gets_a_new_one(registr
 def test_a_pool_needs_a_process(registry: BuurtRegistry) -> None:
     with pytest.raises(ValueError, match="at least one"):
         CheckPool(registry, processes=0)
+
+
+PARENT = """
+import asyncio, os, sys
+from services.geo.registry import BuurtRegistry
+from services.geo.shipped import load_shipped_buurten
+from services.ingest.pool import CheckPool
+from tests.services.ingest.test_admission import NOW, WOONSTAD, raw_event
+
+pool = CheckPool(BuurtRegistry(load_shipped_buurten()), processes=1, min_batch=1)
+asyncio.run(pool.check([raw_event(WOONSTAD, "housing.eviction.summoned")], WOONSTAD, topic="t", now=NOW))
+print(*(process.pid for process in pool._executor._processes.values()), flush=True)
+sys.stdin.read()
+"""
+
+
+def test_a_worker_ends_when_its_parent_is_killed() -> None:
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        cwd=Path(__file__).resolve().parents[3],
+        text=True,
+    )
+    try:
+        assert parent.stdout is not None
+        worker = psutil.Process(int(parent.stdout.readline()))
+        assert worker.is_running()
+        parent.kill()  # no shutdown runs: the executor never tells its worker to stop
+        parent.wait(timeout=30)
+        worker.wait(timeout=30)  # psutil.TimeoutExpired if the worker were left behind
+    finally:
+        if parent.poll() is None:
+            parent.kill()
