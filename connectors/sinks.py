@@ -91,8 +91,8 @@ class HubSink:
         self._topology = topology
 
     async def check(self, emits: Sequence[Emit]) -> Checked[tuple[Emit, CheckedEvent]]:
+        events = [emit.event if type(emit.event) is dict else dict(emit.event) for emit in emits]
         try:
-            events = [emit.event if type(emit.event) is dict else dict(emit.event) for emit in emits]
             verdicts = await self._ingest.check_batch(self._org, events)
         except CheckPoolBrokenError as exc:
             raise TransientError(str(exc)) from exc

@@ -34,9 +34,6 @@ from services.ingest.check import CheckedEvent, Verdict, check_events
 from services.journal.model import JournalRecord
 from services.process.gc_tuning import tune_for_batches
 
-DEFAULT_MIN_BATCH = 1000
-"""Smaller batches are checked in the caller's process: handing them over would cost more than it saves."""
-
 
 class CheckPoolBrokenError(UnavailableError):
     """A worker process of the check pool died; the batches it had were not checked."""
@@ -109,9 +106,7 @@ def _check_in_worker(batch: bytes) -> list[PackedVerdict]:
 class CheckPool:
     """Worker processes that check batches of events with the deployment's buurt registry."""
 
-    def __init__(
-        self, registry: BuurtRegistry, *, processes: int = 1, min_batch: int = DEFAULT_MIN_BATCH
-    ) -> None:
+    def __init__(self, registry: BuurtRegistry, *, processes: int = 1, min_batch: int) -> None:
         if processes < 1:
             raise ValueError("a check pool needs at least one process")
         self._buurten = list(registry)
@@ -126,7 +121,8 @@ class CheckPool:
         return self._executor is not None
 
     def takes(self, count: int) -> bool:
-        """Whether a batch of `count` events is worth checking in a worker."""
+        """Whether a batch of `count` events is worth checking in a worker (at least `min_batch`:
+        handing a smaller one over would cost more than it saves)."""
         return count >= self.min_batch
 
     async def check(

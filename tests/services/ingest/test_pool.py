@@ -87,7 +87,7 @@ def test_a_dead_worker_fails_its_batch_and_the_next_batch_gets_a_new_one(registr
 
 def test_a_pool_needs_a_process(registry: BuurtRegistry) -> None:
     with pytest.raises(ValueError, match="at least one"):
-        CheckPool(registry, processes=0)
+        CheckPool(registry, processes=0, min_batch=1)
 
 
 PARENT = """
